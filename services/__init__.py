@@ -1,0 +1,1 @@
+"""loadshed's microservices, their ports and adapters, the topology and the CLI."""

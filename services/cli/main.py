@@ -1,0 +1,55 @@
+"""The `loadshed` command line. Exit codes: 0 ok, 1 a check or operation failed, 2 bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from schemas.base import EventValidationError
+from schemas.gate import SnapshotError
+from services.adapters.schema_registry import make_reader
+from services.cli import schemas_cmd, topology_cmd
+from services.cli.output import CliError
+from services.topology_check import TopologyError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="loadshed",
+        description="Load-shedding notifier for South Africa: contract, topology and runtime tools.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    schemas_cmd.add_parser(sub)
+    topology_cmd.add_parser(sub)
+    return parser
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    reader_factory: schemas_cmd.ReaderFactory = make_reader,
+) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "schemas":
+            return schemas_cmd.run(args, out, err, reader_factory)
+        if args.command == "topology":
+            return topology_cmd.run(args, out)
+    except CliError as exc:
+        print(f"error: {exc}", file=err)
+        return exc.code
+    except (SnapshotError, TopologyError, EventValidationError) as exc:
+        print(f"error: {exc}", file=err)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,60 @@
+"""Run the Pulumi program (`__main__.py`) under Pulumi's mocks and record every resource."""
+
+from __future__ import annotations
+
+import runpy
+from dataclasses import dataclass, field
+from typing import Any
+
+import pulumi
+
+from tests.conftest import ROOT
+
+
+@dataclass
+class Recorded:
+    type: str
+    name: str
+    inputs: dict[str, Any]
+
+
+@dataclass
+class RecordingMocks(pulumi.runtime.Mocks):
+    resources: list[Recorded] = field(default_factory=list)
+    namespace: dict[str, Any] = field(default_factory=dict)
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(Recorded(args.typ, args.name, dict(args.inputs)))
+        outputs = dict(args.inputs)
+        outputs.setdefault("arn", f"arn:aws:mock:af-south-1:123456789012:{args.typ.split(':')[-1]}/{args.name}")
+        outputs.setdefault("name", args.inputs.get("name", args.name))
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> tuple[dict[str, Any], list[tuple[str, str]] | None]:
+        results = {
+            "aws:index/getCallerIdentity:getCallerIdentity": {
+                "accountId": "123456789012",
+                "arn": "arn:aws:iam::123456789012:user/test",
+                "userId": "x",
+            },
+            "aws:index/getRegion:getRegion": {"name": "af-south-1", "region": "af-south-1", "id": "af-south-1"},
+            "aws:index/getPartition:getPartition": {"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"},
+        }
+        return results.get(args.token, {}), None
+
+    def of_type(self, typ: str) -> list[Recorded]:
+        return [r for r in self.resources if r.type == typ]
+
+
+def run_program(config: dict[str, str] | None = None) -> RecordingMocks:
+    """Execute the real program once under mocks; returns what it registered."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project="loadshed", stack="dev", preview=False)
+    pulumi.runtime.set_all_config({"aws:region": "af-south-1", **(config or {})})
+
+    @pulumi.runtime.test
+    def _run() -> None:
+        mocks.namespace.update(runpy.run_path(str(ROOT / "__main__.py"), run_name="loadshed_program"))
+
+    _run()
+    return mocks
