@@ -1,0 +1,162 @@
+"""`EskomSePushClient` (v2 `/business/2.0` and v3.1 `/business/3.1`) and the ESP stage source.
+
+Every request has a timeout; 5xx and timeouts are retried a bounded number of times by the
+session; 4xx are mapped to typed errors and never retried. Quota is tracked from v3.1's
+`x-ratelimit-*` headers, or from `api_allowance` on v2.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import requests
+from pydantic import BaseModel, ValidationError
+
+from schemas import UpcomingStage
+from services.adapters.esp_models import EspAllowance, EspArea, EspRegionStatus, EspSearch, EspStatus
+from services.adapters.http import DEFAULT_TIMEOUT, retrying_session
+from services.ports import (
+    AreaHit,
+    AreaNotFoundError,
+    QuotaExceededError,
+    RegionStage,
+    StageReading,
+    Timetable,
+    TimetableDay,
+    TimetableEvent,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamUnavailableError,
+)
+from services.ports import Quota as QuotaInfo
+
+DEFAULT_ESP_URL = "https://developer.sepush.co.za/business/2.0"
+M = TypeVar("M", bound=BaseModel)
+
+
+class UpstreamPayloadError(UpstreamUnavailableError):
+    """The upstream answered 200 with a body we cannot read (missing field, wrong type, not JSON)."""
+
+
+class UpstreamRequestError(UpstreamError):
+    """The upstream rejected our request as malformed (HTTP 400)."""
+
+
+class EskomSePushClient:
+    """A typed client of the ESP business API; `calls` counts requests (each costs quota)."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_ESP_URL,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+    ) -> None:
+        if not token:
+            raise UpstreamAuthError("EskomSePush needs a token (ESKOMSEPUSH_TOKEN)")
+        self._base = base_url.rstrip("/")
+        self._session = session or retrying_session()
+        self._session.headers["token"] = token
+        self._timeout = timeout
+        self._quota: QuotaInfo | None = None
+        self.calls = 0
+
+    def _get(self, path: str, model: type[M], **params: str) -> M:
+        self.calls += 1
+        try:
+            response = self._session.get(f"{self._base}/{path}", params=params, timeout=self._timeout)
+        except requests.RequestException as exc:
+            raise UpstreamUnavailableError(f"EskomSePush {path} unreachable: {type(exc).__name__}") from None
+        self._read_quota(response)
+        status = response.status_code
+        detail = _error_text(response)
+        if status in (429, 425):
+            raise QuotaExceededError(f"EskomSePush quota exceeded ({status}){detail}")
+        if status in (401, 403):
+            raise UpstreamAuthError(f"EskomSePush rejected the token ({status}){detail}")
+        if status == 404:
+            raise AreaNotFoundError(f"EskomSePush {path}: not found{detail}")
+        if status == 400:
+            raise UpstreamRequestError(f"EskomSePush {path}: bad request{detail}")
+        if status != 200:
+            raise UpstreamUnavailableError(f"EskomSePush {path} answered HTTP {status}")
+        try:
+            return model.model_validate_json(response.content)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise UpstreamPayloadError(f"EskomSePush {path}: {where}: {first['msg']}") from None
+
+    def _read_quota(self, response: requests.Response) -> None:
+        limit, remaining = response.headers.get("x-ratelimit-limit"), response.headers.get("x-ratelimit-remaining")
+        if limit and remaining and limit.isdigit() and remaining.lstrip("-").isdigit():
+            self._quota = QuotaInfo(int(limit), int(limit) - max(int(remaining), 0), datetime.now(timezone.utc))
+
+    def quota(self) -> QuotaInfo | None:
+        return self._quota
+
+    def status(self) -> EspStatus:
+        return self._get("status", EspStatus)
+
+    def area_payload(self, area_id: str) -> EspArea:
+        return self._get("area", EspArea, id=area_id)
+
+    def area(self, area_id: str) -> Timetable:
+        return timetable_from_esp(area_id, self.area_payload(area_id), datetime.now(timezone.utc))
+
+    def search(self, text: str) -> list[AreaHit]:
+        found = self._get("areas_search", EspSearch, text=text)
+        return [AreaHit(a.id, a.name, a.region) for a in found.areas]
+
+    def api_allowance(self) -> QuotaInfo:
+        allowance = self._get("api_allowance", EspAllowance).allowance
+        self._quota = QuotaInfo(allowance.limit, allowance.count, datetime.now(timezone.utc))
+        return self._quota
+
+
+def _error_text(response: requests.Response) -> str:
+    if response.status_code < 400:
+        return ""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return ""
+    message = body.get("error") if isinstance(body, dict) else None
+    return f": {str(message)[:200]}" if message else ""
+
+
+def timetable_from_esp(area_id: str, area: EspArea, fetched_at: datetime) -> Timetable:
+    """Our Timetable from an ESP `area` payload."""
+    return Timetable(
+        area_id=area_id,
+        name=area.info.name if area.info else area_id,
+        region_name=area.info.region if area.info else "",
+        days=tuple(TimetableDay(d.date, tuple(tuple(s) for s in d.stages)) for d in area.schedule.days),
+        events=tuple(TimetableEvent(e.start, e.end, e.note) for e in area.events),
+        fetched_at=fetched_at,
+    )
+
+
+def _region_stage(region: str, status: EspRegionStatus) -> RegionStage:
+    stages = [status.stage, *(n.stage for n in status.next_stages)]
+    if any(not 0 <= s <= 8 for s in stages):
+        raise UpstreamUnavailableError(f"EskomSePush {region} stage out of range: {stages}")
+    upcoming = tuple(UpcomingStage(stage=n.stage, starts_at=n.stage_start_timestamp) for n in status.next_stages)
+    return RegionStage("national" if region == "eskom" else "capetown", status.stage, upcoming, status.stage_updated)
+
+
+class EspStageSource:
+    """National and Cape Town stages with announced next stages. Costs one ESP call per poll."""
+
+    name = "eskomsepush"
+
+    def __init__(self, client: EskomSePushClient) -> None:
+        self._client = client
+
+    def current(self) -> StageReading:
+        status = self._client.status().status
+        regions = [_region_stage("eskom", status.eskom)]
+        if status.capetown is not None:
+            regions.append(_region_stage("capetown", status.capetown))
+        return StageReading(tuple(regions), self.name)

@@ -1,0 +1,105 @@
+"""The one place adapters are wired. `build` takes ports; `for_aws` makes the AWS adapters.
+
+Handlers call `container()`, which builds the AWS wiring on first use (never at import time).
+Tests `install()` a container built by `build` with fakes, and call the same handlers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from services.ports import Clock, Publisher, StageSource, Store, TimetableSource
+
+
+class ConfigError(ValueError):
+    """A required setting is missing or malformed."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+@dataclass
+class Container:
+    store: Store
+    publisher: Publisher
+    clock: Clock
+    stage_source: StageSource
+    timetables: TimetableSource | None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def build(
+    *,
+    store: Store,
+    publisher: Publisher,
+    stage_source: StageSource,
+    timetables: TimetableSource | None = None,
+    clock: Clock | None = None,
+    settings: Mapping[str, Any] | None = None,
+) -> Container:
+    return Container(store, publisher, clock or SystemClock(), stage_source, timetables, dict(settings or {}))
+
+
+def _require(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name} is not set")
+    return value
+
+
+class _SsmSecrets:
+    """Reads SecureString parameters once per container (cached), never from env values."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+        self._cache: dict[str, str] = {}
+
+    def get(self, name: str) -> str:
+        if name not in self._cache:
+            result = self._client.get_parameter(Name=name, WithDecryption=True)
+            self._cache[name] = result["Parameter"]["Value"]
+        return self._cache[name]
+
+
+def for_aws(env: Mapping[str, str] | None = None) -> Container:
+    """AWS wiring: DynamoDB store, EventBridge publisher, Eskom (or ESP) stage, ESP timetables."""
+    import boto3
+
+    from services.adapters.dynamodb_store import DynamoDBStore
+    from services.adapters.esk_factory import stage_source_and_timetables
+    from services.adapters.eventbridge import EventBridgePublisher
+
+    env = os.environ if env is None else env
+    secrets = _SsmSecrets(boto3.client("ssm"))
+    esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
+    esp_token = secrets.get(esp_token_param) if esp_token_param else ""
+    stage_source, timetables = stage_source_and_timetables(env, esp_token)
+    return build(
+        store=DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE")),
+        publisher=EventBridgePublisher(boto3.client("events"), _require(env, "LOADSHED_BUS")),
+        stage_source=stage_source,
+        timetables=timetables,
+        settings={"secrets": secrets, "env": dict(env)},
+    )
+
+
+_current: Container | None = None
+
+
+def container() -> Container:
+    global _current  # noqa: PLW0603 - one container per Lambda execution environment, built lazily
+    if _current is None:
+        _current = for_aws()
+    return _current
+
+
+def install(value: Container | None) -> None:
+    """Use `value` for the handlers (tests, the embedded runtime); None resets to lazy AWS wiring."""
+    global _current  # noqa: PLW0603
+    _current = value

@@ -1,0 +1,208 @@
+"""Schedule fetcher: keep subscribed areas' timetables; announce `ScheduleUpdated` on real changes.
+
+A stage change needs no upstream call (the timetable holds every stage). An area is fetched when
+first subscribed and then at most once a day; areas nobody follows are never fetched. When the
+ESP quota runs low, non-essential (daily) fetches are skipped; a failed fetch keeps the last good
+timetable and marks it stale.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Protocol
+
+from schemas import Event, ScheduleUpdated, StageChanged, SubscriptionChanged
+from services.ports import (
+    AreaNotFoundError,
+    Clock,
+    KeyValueStore,
+    OutboxStore,
+    Publisher,
+    Quota,
+    QuotaExceededError,
+    ScheduleRecord,
+    StageStore,
+    SubscriptionStore,
+    Timetable,
+    TimetableSource,
+    TimetableStore,
+    UpstreamAuthError,
+    UpstreamUnavailableError,
+)
+from services.relay import relay
+from services.schedule_fetcher.slots import (
+    compute_slots,
+    content_hash,
+    coverage_end,
+    region_of_area,
+    same_in_window,
+    slots_from_json,
+    slots_json,
+)
+
+log = logging.getLogger("loadshed.schedule_fetcher")
+QUOTA_KEY = "quota:eskomsepush"
+
+
+class FetcherStore(TimetableStore, SubscriptionStore, StageStore, OutboxStore, KeyValueStore, Protocol):
+    """What the fetcher needs of the store."""
+
+
+@dataclass
+class FetcherDeps:
+    store: FetcherStore
+    publisher: Publisher
+    clock: Clock
+    timetables: TimetableSource | None
+    quota_reserve: int = 5
+    max_age: timedelta = timedelta(hours=20)
+
+
+@dataclass
+class FetchReport:
+    fetched: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    published: list[ScheduleUpdated] = field(default_factory=list)
+
+
+def known_quota(deps: FetcherDeps) -> Quota | None:
+    """The freshest quota: from the client this run, else the one stored by an earlier run."""
+    live = deps.timetables.quota() if deps.timetables else None
+    if live is not None:
+        return live
+    stored = deps.store.get_value(QUOTA_KEY, now=deps.clock.now())
+    if not stored:
+        return None
+    data = json.loads(stored)
+    return Quota(data["limit"], data["used"], deps.clock.now())
+
+
+def _fetch(
+    area_id: str, deps: FetcherDeps, old: Timetable | None, essential: bool, report: FetchReport
+) -> Timetable | None:
+    if deps.timetables is None:
+        report.skipped.append(area_id)
+        log.warning("cannot fetch %s: no EskomSePush token configured", area_id)
+        return old
+    quota = known_quota(deps)
+    if quota is not None and (quota.remaining == 0 or (not essential and quota.remaining <= deps.quota_reserve)):
+        report.skipped.append(area_id)
+        log.warning("skipping fetch of %s: ESP quota low (%d of %d left)", area_id, quota.remaining, quota.limit)
+        return old
+    try:
+        fresh = deps.timetables.area(area_id)
+    except (QuotaExceededError, UpstreamAuthError, UpstreamUnavailableError) as exc:
+        report.failed.append(area_id)
+        log.warning("fetch of %s failed (%s): %s", area_id, type(exc).__name__, exc)
+        if old is not None and not old.stale:
+            deps.store.save_timetable(replace(old, stale=True))
+        if isinstance(exc, UpstreamUnavailableError) and old is None and essential:
+            raise
+        return replace(old, stale=True) if old else None
+    except AreaNotFoundError:
+        report.failed.append(area_id)
+        log.warning("EskomSePush does not know area %s", area_id)
+        return old
+    finally:
+        quota = deps.timetables.quota()
+        if quota is not None:
+            deps.store.put_value(
+                QUOTA_KEY,
+                json.dumps({"limit": quota.limit, "used": quota.used}),
+                ttl_seconds=86400,
+                now=deps.clock.now(),
+            )
+    deps.store.save_timetable(fresh)
+    report.fetched.append(area_id)
+    return fresh
+
+
+def refresh_area(
+    area_id: str, deps: FetcherDeps, *, fetch: bool, essential: bool, cause: Event | None, report: FetchReport
+) -> None:
+    """Recompute (fetching first if asked) one area's slots and publish if they changed."""
+    now = deps.clock.now()
+    tt = deps.store.get_timetable(area_id)
+    if fetch or tt is None:
+        tt = _fetch(area_id, deps, tt, essential or tt is None, report)
+    if tt is None:
+        return
+    region = region_of_area(area_id)
+    stage = deps.store.get_stage(region) or deps.store.get_stage("national")
+    if stage is None:
+        log.info("no stage known yet; %s's schedule waits for the first StageChanged", area_id)
+        return
+    slots = compute_slots(tt, stage.stage, stage.next_stages, now)
+    new_hash, covers = content_hash(slots), coverage_end(tt, now)
+    previous = deps.store.get_schedule(area_id)
+    if previous is not None and previous.content_hash == new_hash:
+        return
+    changed = previous is None or not same_in_window(
+        slots_from_json(previous.slots_json), slots, now, min(previous.covers_until, covers)
+    )
+    outbox: list[Event] = []
+    if changed:
+        outbox.append(
+            ScheduleUpdated(
+                area_id=area_id,
+                area_name=tt.name,
+                region=region,
+                stage=stage.stage,
+                slots=slots,
+                content_hash=new_hash,
+                stale=tt.stale,
+                occurred_at=now,
+                **(cause.caused() if cause else {}),
+            )
+        )
+    record = ScheduleRecord(new_hash, slots_json(slots), covers)
+    if deps.store.record_schedule(area_id, record, previous.content_hash if previous else None, outbox) and outbox:
+        report.published.append(outbox[0])  # type: ignore[arg-type]
+
+
+def _run(areas: list[str], deps: FetcherDeps, *, fetch: bool, essential: bool, cause: Event | None) -> FetchReport:
+    report = FetchReport()
+    pending_error: UpstreamUnavailableError | None = None
+    for area_id in areas:
+        try:
+            refresh_area(area_id, deps, fetch=fetch, essential=essential, cause=cause, report=report)
+        except UpstreamUnavailableError as exc:
+            pending_error = exc
+    relay(deps.store, deps.publisher, deps.clock)
+    if pending_error is not None:
+        raise pending_error  # an area with no timetable at all: let the delivery be retried
+    return report
+
+
+def on_stage_changed(event: StageChanged, deps: FetcherDeps) -> FetchReport:
+    """Recompute every subscribed area the change applies to, from stored timetables."""
+    areas = deps.store.subscribed_areas()
+    if event.region == "capetown":
+        areas = [a for a in areas if region_of_area(a) == "capetown"]
+    elif deps.store.get_stage("capetown") is not None:
+        areas = [a for a in areas if region_of_area(a) == "national"]
+    return _run(areas, deps, fetch=False, essential=True, cause=event)
+
+
+def on_subscription_changed(event: SubscriptionChanged, deps: FetcherDeps) -> FetchReport:
+    """A newly followed area is fetched now unless its timetable is fresh."""
+    if event.action != "added":
+        return FetchReport()
+    tt = deps.store.get_timetable(event.area_id)
+    stale = tt is None or tt.fetched_at is None or deps.clock.now() - tt.fetched_at > deps.max_age
+    return _run([event.area_id], deps, fetch=stale, essential=True, cause=event)
+
+
+def daily(deps: FetcherDeps) -> FetchReport:
+    """The once-a-day re-fetch of subscribed areas whose timetable is older than `max_age`."""
+    now = deps.clock.now()
+    due = [
+        a
+        for a in deps.store.subscribed_areas()
+        if (tt := deps.store.get_timetable(a)) is None or tt.fetched_at is None or now - tt.fetched_at > deps.max_age
+    ]
+    return _run(due, deps, fetch=True, essential=False, cause=None)
