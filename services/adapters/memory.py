@@ -7,13 +7,17 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
+from typing import TypeVar
 
 from schemas import Event
 from schemas.events import Region
 from services.ports import (
+    AreaHit,
+    AreaNotFoundError,
     ChatSettings,
     OutboxItem,
     PublishError,
+    Quota,
     ScheduleRecord,
     StageReading,
     StageRecord,
@@ -22,6 +26,8 @@ from services.ports import (
     Timetable,
     UpstreamUnavailableError,
 )
+
+E = TypeVar("E", bound=Event)
 
 
 class FixedClock:
@@ -54,7 +60,7 @@ class RecordingPublisher:
             raise PublishError("simulated bus failure")
         self.events.extend(events)
 
-    def of_type(self, cls: type[Event]) -> list[Event]:
+    def of_type(self, cls: type[E]) -> list[E]:
         return [e for e in self.events if isinstance(e, cls)]
 
 
@@ -207,3 +213,34 @@ class InMemoryStore:
     def put_value(self, key: str, value: str, ttl_seconds: int | None = None, now: datetime | None = None) -> None:
         expires = (now or datetime.now(timezone.utc)) + timedelta(seconds=ttl_seconds) if ttl_seconds else None
         self._values[key] = (value, expires)
+
+
+class FakeTimetableSource:
+    """Timetables by area id; counts calls, can raise queued errors, reports a quota."""
+
+    def __init__(self, timetables: dict[str, Timetable] | None = None, limit: int = 50) -> None:
+        self.timetables = dict(timetables or {})
+        self.calls: list[str] = []
+        self.searches: list[str] = []
+        self.errors: list[Exception] = []
+        self.limit = limit
+        self.clock: FixedClock | None = None
+
+    def area(self, area_id: str) -> Timetable:
+        self.calls.append(area_id)
+        if self.errors:
+            raise self.errors.pop(0)
+        if area_id not in self.timetables:
+            raise AreaNotFoundError(area_id)
+        fetched = self.clock.now() if self.clock else datetime.now(timezone.utc)
+        return replace(self.timetables[area_id], fetched_at=fetched, stale=False)
+
+    def search(self, text: str) -> list[AreaHit]:
+        self.searches.append(text)
+        if self.errors:
+            raise self.errors.pop(0)
+        return [AreaHit(a, t.name, t.region_name) for a, t in self.timetables.items() if text.lower() in t.name.lower()]
+
+    def quota(self) -> Quota | None:
+        used = len(self.calls) + len(self.searches)
+        return Quota(self.limit, used, datetime.now(timezone.utc)) if used else None

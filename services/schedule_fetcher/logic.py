@@ -94,7 +94,7 @@ def _fetch(
         log.warning("skipping fetch of %s: ESP quota low (%d of %d left)", area_id, quota.remaining, quota.limit)
         return old
     try:
-        fresh = deps.timetables.area(area_id)
+        fresh = replace(deps.timetables.area(area_id), fetched_at=deps.clock.now(), stale=False)
     except (QuotaExceededError, UpstreamAuthError, UpstreamUnavailableError) as exc:
         report.failed.append(area_id)
         log.warning("fetch of %s failed (%s): %s", area_id, type(exc).__name__, exc)
