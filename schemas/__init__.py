@@ -18,6 +18,7 @@ from schemas.envelope import (
 )
 from schemas.events import (
     ALL_EVENTS,
+    FanOutPaused,
     NotificationFailed,
     NotificationSent,
     OutageSlot,
@@ -34,6 +35,7 @@ __all__ = [
     "ALL_EVENTS",
     "Event",
     "EventValidationError",
+    "FanOutPaused",
     "NotificationFailed",
     "NotificationSent",
     "OutageSlot",

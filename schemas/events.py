@@ -79,6 +79,10 @@ class ScheduleUpdated(Event):
         pattern=r"^[0-9a-f]{64}$", description="SHA-256 of the slots; equal hash = same schedule."
     )
     stale: bool = Field(default=False, description="True when the last fetch failed.")
+    trigger: Literal["stage_changed", "subscribed", "timetable_fetched", "refresh"] = Field(
+        default="timetable_fetched",
+        description="Why it was recomputed; a stage-change update is already told in the stage message.",
+    )
 
 
 class SubscriptionChanged(Event):
@@ -157,6 +161,20 @@ class NotificationFailed(Event):
     permanent: bool = Field(description="True when retrying cannot help (blocked, chat gone).")
 
 
+class FanOutPaused(Event):
+    """A notification fan-out stopped at a checkpoint (time budget) and continues in a new run."""
+
+    SOURCE: ClassVar[str] = "loadshed.notification"
+    DETAIL_TYPE: ClassVar[str] = "FanOutPaused"
+
+    kind: NotificationKind
+    fact_key: str = Field(min_length=1)
+    origin_source: str = Field(description="source of the event being fanned out")
+    origin_detail_type: str = Field(description="detail-type of the event being fanned out")
+    origin_detail: str = Field(description="detail (JSON) of the event being fanned out")
+    sent_so_far: int = Field(ge=0)
+
+
 ALL_EVENTS: tuple[type[Event], ...] = (
     StageChanged,
     ScheduleUpdated,
@@ -166,4 +184,5 @@ ALL_EVENTS: tuple[type[Event], ...] = (
     RefreshFailed,
     NotificationSent,
     NotificationFailed,
+    FanOutPaused,
 )

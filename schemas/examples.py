@@ -8,6 +8,7 @@ from uuid import UUID
 
 from schemas.base import Event
 from schemas.events import (
+    FanOutPaused,
     NotificationFailed,
     NotificationSent,
     OutageSlot,
@@ -86,6 +87,15 @@ def _examples() -> dict[type[Event], Event]:
             chat_id=12345,
             error="Forbidden: bot was blocked by the user",
             permanent=True,
+            **common,
+        ),
+        FanOutPaused: FanOutPaused(
+            kind="stage_changed",
+            fact_key="stage:national:4:2026-11-25T16:00",
+            origin_source="loadshed.stage",
+            origin_detail_type="StageChanged",
+            origin_detail='{"region": "national"}',
+            sent_so_far=22000,
             **common,
         ),
     }

@@ -7,12 +7,12 @@ Tests `install()` a container built by `build` with fakes, and call the same han
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from services.ports import Clock, Publisher, StageSource, Store, TimetableSource
+from services.ports import Clock, Messenger, Publisher, StageSource, Store, TimetableSource
 
 
 class ConfigError(ValueError):
@@ -32,6 +32,16 @@ class Container:
     stage_source: StageSource
     timetables: TimetableSource | None
     settings: dict[str, Any] = field(default_factory=dict)
+    messenger_factory: Callable[[], Messenger] | None = None
+    _messenger: Messenger | None = None
+
+    def messenger(self) -> Messenger:
+        """The (rate-limited) messenger, created on first use: services that never send never need a token."""
+        if self._messenger is None:
+            if self.messenger_factory is None:
+                raise ConfigError("no messenger configured (TELEGRAM_BOT_TOKEN)")
+            self._messenger = self.messenger_factory()
+        return self._messenger
 
 
 def build(
@@ -42,8 +52,15 @@ def build(
     timetables: TimetableSource | None = None,
     clock: Clock | None = None,
     settings: Mapping[str, Any] | None = None,
+    messenger: Messenger | None = None,
+    messenger_factory: Callable[[], Messenger] | None = None,
 ) -> Container:
-    return Container(store, publisher, clock or SystemClock(), stage_source, timetables, dict(settings or {}))
+    """Wire a container from ports. Give either a ready `messenger` or a `messenger_factory`."""
+    container = Container(
+        store, publisher, clock or SystemClock(), stage_source, timetables, dict(settings or {}), messenger_factory
+    )
+    container._messenger = messenger
+    return container
 
 
 def _require(env: Mapping[str, str], name: str) -> str:
@@ -80,12 +97,22 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
     esp_token = secrets.get(esp_token_param) if esp_token_param else ""
     stage_source, timetables = stage_source_and_timetables(env, esp_token)
+
+    def messenger() -> Messenger:
+        from services.adapters.telegram import DEFAULT_TELEGRAM_URL, TelegramClient
+        from services.ratelimit import LimitedMessenger, RateLimiter
+
+        token = secrets.get(_require(env, "TELEGRAM_TOKEN_PARAM"))
+        client = TelegramClient(token, env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_URL)
+        return LimitedMessenger(client, RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25"))))
+
     return build(
         store=DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE")),
         publisher=EventBridgePublisher(boto3.client("events"), _require(env, "LOADSHED_BUS")),
         stage_source=stage_source,
         timetables=timetables,
         settings={"secrets": secrets, "env": dict(env)},
+        messenger_factory=messenger,
     )
 
 

@@ -194,6 +194,10 @@ class OutboxStore(Protocol):
 
     def mark_published(self, item_ids: Sequence[str]) -> None: ...
 
+    def enqueue(self, events: Sequence[Event]) -> None:
+        """Add events to the outbox on their own (no state change to pair them with)."""
+        ...
+
     def outbox_depth(self) -> int: ...
 
 
@@ -241,6 +245,10 @@ class KeyValueStore(Protocol):
         """True for the first caller for `key` until it expires (send-once, dedupe, rate limits)."""
         ...
 
+    def release(self, key: str) -> None:
+        """Drop a claim early (e.g. a send failed transiently and must be retried)."""
+        ...
+
     def get_value(self, key: str, now: datetime | None = None) -> str | None: ...
 
     def put_value(self, key: str, value: str, ttl_seconds: int | None = None, now: datetime | None = None) -> None: ...
@@ -248,3 +256,46 @@ class KeyValueStore(Protocol):
 
 class Store(StageStore, OutboxStore, TimetableStore, SubscriptionStore, ChatStore, KeyValueStore, Protocol):
     """Everything the services keep. DynamoDB on AWS, SQLite embedded, in memory in tests."""
+
+
+class ChatUnavailableError(UpstreamError):
+    """The chat cannot receive messages (blocked, kicked, deactivated, not found). Never retried."""
+
+    def __init__(self, chat_id: int, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.chat_id = chat_id
+        self.reason = reason  # "bot_blocked" or "chat_not_found"
+
+
+class RateLimitedError(UpstreamError):
+    """The messenger asked us to slow down (HTTP 429); `retry_after` seconds apply to every send."""
+
+    def __init__(self, retry_after: float, message: str = "") -> None:
+        super().__init__(message or f"rate limited: retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class MessengerUnavailableError(UpstreamUnavailableError):
+    """The messenger failed transiently (5xx, timeout): retry with backoff, bounded."""
+
+
+class MessageRejectedError(UpstreamError):
+    """The messenger rejected this message as malformed (HTTP 400): a bug, not a retry."""
+
+
+@dataclass(frozen=True)
+class Button:
+    text: str
+    data: str
+
+
+class Messenger(Protocol):
+    def send_text(
+        self, chat_id: int, text: str, *, buttons: Sequence[Sequence[Button]] = (), silent: bool = False
+    ) -> int:
+        """Send an HTML-formatted message; returns the message id."""
+        ...
+
+    def send_document(self, chat_id: int, filename: str, content: bytes, caption: str = "") -> int: ...
+
+    def answer_callback(self, callback_id: str, text: str = "") -> None: ...

@@ -11,6 +11,7 @@ from typing import Any
 
 from schemas import (
     Event,
+    FanOutPaused,
     NotificationFailed,
     NotificationSent,
     RefreshCompleted,
@@ -173,7 +174,7 @@ SERVICES = (
     Service(
         "notifier",
         "Tells subscribers about stage and schedule changes, once each.",
-        (NotificationSent, NotificationFailed, SubscriptionChanged),
+        (NotificationSent, NotificationFailed, SubscriptionChanged, FanOutPaused),
         timeout_seconds=900,
         reserved_concurrency=2,
     ),
@@ -204,6 +205,7 @@ SUBSCRIPTIONS = (
     Subscription("fetch-on-stage-change", "schedule_fetcher", (StageChanged,)),
     Subscription("fetch-on-subscribe", "schedule_fetcher", (SubscriptionChanged,), detail={"action": ["added"]}),
     Subscription("notify-on-change", "notifier", (StageChanged, ScheduleUpdated), ignore_replays=True),
+    Subscription("notify-continue", "notifier", (FanOutPaused,), ignore_replays=True),
 )
 
 SCHEDULES = (

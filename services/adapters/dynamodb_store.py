@@ -201,6 +201,14 @@ class DynamoDBStore:
         for item_id in item_ids:
             self._c.delete_item(TableName=self.table, Key=_item(pk="OUTBOX", sk=item_id))
 
+    def enqueue(self, events: Sequence[Event]) -> None:
+        puts = self._outbox_puts(events)
+        for start in range(0, len(puts), 25):  # BatchWriteItem takes 25 items a call
+            requests = [{"PutRequest": {"Item": p["Put"]["Item"]}} for p in puts[start : start + 25]]
+            pending: dict[str, Any] = {self.table: requests}
+            while pending:
+                pending = self._c.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
     def outbox_depth(self) -> int:
         total, kwargs = (
             0,
@@ -359,6 +367,9 @@ class DynamoDBStore:
                 return False
             raise
         return True
+
+    def release(self, key: str) -> None:
+        self._c.delete_item(TableName=self.table, Key=_item(pk=f"CLAIM#{key}", sk="CLAIM"))
 
     def get_value(self, key: str, now: datetime | None = None) -> str | None:
         item = self._get(f"KV#{key}", "KV")

@@ -14,7 +14,9 @@ from schemas.events import Region
 from services.ports import (
     AreaHit,
     AreaNotFoundError,
+    Button,
     ChatSettings,
+    ChatUnavailableError,
     OutboxItem,
     PublishError,
     Quota,
@@ -141,6 +143,10 @@ class InMemoryStore:
     def outbox_depth(self) -> int:
         return len(self._outbox)
 
+    def enqueue(self, events: Sequence[Event]) -> None:
+        with self._lock:
+            self._enqueue(events)
+
     def get_timetable(self, area_id: str) -> Timetable | None:
         return self._timetables.get(area_id)
 
@@ -201,6 +207,10 @@ class InMemoryStore:
             self._claims[key] = now + timedelta(seconds=ttl_seconds)
             return True
 
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._claims.pop(key, None)
+
     def get_value(self, key: str, now: datetime | None = None) -> str | None:
         found = self._values.get(key)
         if found is None:
@@ -244,3 +254,49 @@ class FakeTimetableSource:
     def quota(self) -> Quota | None:
         used = len(self.calls) + len(self.searches)
         return Quota(self.limit, used, datetime.now(timezone.utc)) if used else None
+
+
+@dataclass
+class Sent:
+    chat_id: int
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    silent: bool = False
+    document: tuple[str, bytes] | None = None
+
+
+class RecordingMessenger:
+    """Keeps what was sent; chats in `blocked` raise ChatUnavailableError; `fail_next` raises transient errors."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.callbacks: list[tuple[str, str]] = []
+        self.blocked: set[int] = set()
+        self.fail_next: list[Exception] = []
+        self.on_send: Callable[[int], None] | None = None
+
+    def _check(self, chat_id: int) -> None:
+        if self.on_send:
+            self.on_send(chat_id)
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        if chat_id in self.blocked:
+            raise ChatUnavailableError(chat_id, "bot_blocked", "Forbidden: bot was blocked by the user")
+
+    def send_text(
+        self, chat_id: int, text: str, *, buttons: Sequence[Sequence[Button]] = (), silent: bool = False
+    ) -> int:
+        self._check(chat_id)
+        self.sent.append(Sent(chat_id, text, tuple(tuple(r) for r in buttons), silent))
+        return len(self.sent)
+
+    def send_document(self, chat_id: int, filename: str, content: bytes, caption: str = "") -> int:
+        self._check(chat_id)
+        self.sent.append(Sent(chat_id, caption, document=(filename, content)))
+        return len(self.sent)
+
+    def answer_callback(self, callback_id: str, text: str = "") -> None:
+        self.callbacks.append((callback_id, text))
+
+    def to(self, chat_id: int) -> list[Sent]:
+        return [s for s in self.sent if s.chat_id == chat_id]

@@ -170,6 +170,10 @@ class SQLiteStore:
         with self._tx() as db:
             db.executemany("DELETE FROM outbox WHERE seq = ?", [(int(i),) for i in item_ids])
 
+    def enqueue(self, events: Sequence[Event]) -> None:
+        with self._tx() as db:
+            self._enqueue(db, events)
+
     def outbox_depth(self) -> int:
         return int(str(self._query("SELECT COUNT(*) FROM outbox")[0][0]))
 
@@ -264,6 +268,10 @@ class SQLiteStore:
                 (key, _ts(now) + ttl_seconds, _ts(now)),
             )
             return cur.rowcount == 1
+
+    def release(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM claims WHERE key = ?", (key,))
 
     def get_value(self, key: str, now: datetime | None = None) -> str | None:
         rows = self._query("SELECT value, expires_at FROM kv WHERE key = ?", key)

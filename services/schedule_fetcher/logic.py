@@ -12,7 +12,7 @@ import json
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import Protocol
+from typing import Literal, Protocol
 
 from schemas import Event, ScheduleUpdated, StageChanged, SubscriptionChanged
 from services.ports import (
@@ -121,8 +121,18 @@ def _fetch(
     return fresh
 
 
+Trigger = Literal["stage_changed", "subscribed", "timetable_fetched", "refresh"]
+
+
 def refresh_area(
-    area_id: str, deps: FetcherDeps, *, fetch: bool, essential: bool, cause: Event | None, report: FetchReport
+    area_id: str,
+    deps: FetcherDeps,
+    *,
+    fetch: bool,
+    essential: bool,
+    cause: Event | None,
+    report: FetchReport,
+    trigger: Trigger = "timetable_fetched",
 ) -> None:
     """Recompute (fetching first if asked) one area's slots and publish if they changed."""
     now = deps.clock.now()
@@ -164,12 +174,14 @@ def refresh_area(
         report.published.append(outbox[0])  # type: ignore[arg-type]
 
 
-def _run(areas: list[str], deps: FetcherDeps, *, fetch: bool, essential: bool, cause: Event | None) -> FetchReport:
+def _run(
+    areas: list[str], deps: FetcherDeps, *, fetch: bool, essential: bool, cause: Event | None, trigger: Trigger
+) -> FetchReport:
     report = FetchReport()
     pending_error: UpstreamUnavailableError | None = None
     for area_id in areas:
         try:
-            refresh_area(area_id, deps, fetch=fetch, essential=essential, cause=cause, report=report)
+            refresh_area(area_id, deps, fetch=fetch, essential=essential, cause=cause, report=report, trigger=trigger)
         except UpstreamUnavailableError as exc:
             pending_error = exc
     relay(deps.store, deps.publisher, deps.clock)
@@ -185,7 +197,7 @@ def on_stage_changed(event: StageChanged, deps: FetcherDeps) -> FetchReport:
         areas = [a for a in areas if region_of_area(a) == "capetown"]
     elif deps.store.get_stage("capetown") is not None:
         areas = [a for a in areas if region_of_area(a) == "national"]
-    return _run(areas, deps, fetch=False, essential=True, cause=event)
+    return _run(areas, deps, fetch=False, essential=True, cause=event, trigger="stage_changed")
 
 
 def on_subscription_changed(event: SubscriptionChanged, deps: FetcherDeps) -> FetchReport:
@@ -194,7 +206,7 @@ def on_subscription_changed(event: SubscriptionChanged, deps: FetcherDeps) -> Fe
         return FetchReport()
     tt = deps.store.get_timetable(event.area_id)
     stale = tt is None or tt.fetched_at is None or deps.clock.now() - tt.fetched_at > deps.max_age
-    return _run([event.area_id], deps, fetch=stale, essential=True, cause=event)
+    return _run([event.area_id], deps, fetch=stale, essential=True, cause=event, trigger="subscribed")
 
 
 def daily(deps: FetcherDeps) -> FetchReport:
@@ -205,4 +217,4 @@ def daily(deps: FetcherDeps) -> FetchReport:
         for a in deps.store.subscribed_areas()
         if (tt := deps.store.get_timetable(a)) is None or tt.fetched_at is None or now - tt.fetched_at > deps.max_age
     ]
-    return _run(due, deps, fetch=True, essential=False, cause=None)
+    return _run(due, deps, fetch=True, essential=False, cause=None, trigger="timetable_fetched")

@@ -148,6 +148,16 @@ def test_claims_expire(store):
     assert store.claim("sent:2:x", NOW, 60)
 
 
+def test_release_and_enqueue(store):
+    assert store.claim("lease", NOW, 600)
+    store.release("lease")
+    assert store.claim("lease", NOW, 600)
+    store.release("never-claimed")
+    store.enqueue([example(StageChanged) for _ in range(30)])
+    assert store.outbox_depth() == 30
+    assert len(store.claim_outbox(NOW, limit=100)) == 30
+
+
 def test_concurrent_claim_has_one_winner(store):
     wins: list[bool] = []
     barrier = threading.Barrier(4)

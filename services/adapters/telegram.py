@@ -1,0 +1,172 @@
+"""`TelegramClient`: a small typed Bot API client over requests (the Messenger port and polling).
+
+Sends are POSTs and not idempotent, so this client never retries by itself: the rate-limited
+wrapper (`services/ratelimit.py`) decides, bounded. Errors are typed: 429 → `RateLimitedError`
+(with `retry_after`), 403 or "chat not found" → `ChatUnavailableError`, other 400 →
+`MessageRejectedError`, 5xx/timeouts → `MessengerUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import requests
+from pydantic import ValidationError
+
+from services.adapters.telegram_models import ApiResponse, Update, User, WebhookInfo
+from services.ports import (
+    Button,
+    ChatUnavailableError,
+    MessageRejectedError,
+    MessengerUnavailableError,
+    RateLimitedError,
+    UpstreamAuthError,
+    UpstreamError,
+)
+
+DEFAULT_TELEGRAM_URL = "https://api.telegram.org"
+_GONE = (
+    "chat not found",
+    "user is deactivated",
+    "bot was kicked",
+    "bot is not a member",
+    "group chat was deactivated",
+    "have no rights to send",
+)
+
+
+class TelegramConflictError(UpstreamError):
+    """getUpdates is refused because a webhook is set (HTTP 409)."""
+
+
+def _keyboard(buttons: Sequence[Sequence[Button]]) -> str:
+    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]
+    return json.dumps({"inline_keyboard": rows})
+
+
+class TelegramClient:
+    def __init__(
+        self,
+        token: str,
+        base_url: str = DEFAULT_TELEGRAM_URL,
+        session: requests.Session | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        if not token:
+            raise UpstreamAuthError("Telegram needs a bot token (TELEGRAM_BOT_TOKEN)")
+        self._url = f"{base_url.rstrip('/')}/bot{token}"
+        self._session = session or requests.Session()
+        self._timeout = timeout
+        self.calls = 0
+
+    def call(
+        self,
+        method: str,
+        payload: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+        timeout: float | None = None,
+        chat_id: int | None = None,
+    ) -> Any:
+        """Call a Bot API method and return its `result`, or raise a typed error."""
+        self.calls += 1
+        try:
+            response = self._session.post(
+                f"{self._url}/{method}",
+                data=payload if files else None,
+                json=None if files else (payload or {}),
+                files=files,
+                timeout=timeout or self._timeout,
+            )
+        except requests.RequestException as exc:
+            raise MessengerUnavailableError(f"Telegram {method}: {type(exc).__name__}") from None
+        try:
+            body = ApiResponse.model_validate_json(response.content)
+        except ValidationError:
+            raise MessengerUnavailableError(
+                f"Telegram {method}: HTTP {response.status_code}, unreadable body"
+            ) from None
+        if body.ok:
+            return body.result
+        code, text = body.error_code or response.status_code, body.description
+        if code == 429:
+            retry_after = body.parameters.get("retry_after", 1)
+            raise RateLimitedError(float(retry_after) if isinstance(retry_after, (int, float)) else 1.0, text)
+        if code == 403 or (code == 400 and any(g in text.lower() for g in _GONE)):
+            reason = "bot_blocked" if code == 403 else "chat_not_found"
+            raise ChatUnavailableError(chat_id or 0, reason, text)
+        if code in (401, 404):
+            raise UpstreamAuthError(f"Telegram rejected the bot token ({code}): {text}")
+        if code == 409:
+            raise TelegramConflictError(text)
+        if code >= 500:
+            raise MessengerUnavailableError(f"Telegram {method}: {code} {text}")
+        raise MessageRejectedError(f"Telegram {method}: {code} {text}")
+
+    # --- Messenger port ------------------------------------------------------------------------
+    def send_text(
+        self, chat_id: int, text: str, *, buttons: Sequence[Sequence[Button]] = (), silent: bool = False
+    ) -> int:
+        payload: dict[str, Any] = {
+            "chat_id": chat_id,
+            "text": text,
+            "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True},
+        }
+        if buttons:
+            payload["reply_markup"] = json.loads(_keyboard(buttons))
+        if silent:
+            payload["disable_notification"] = True
+        result = self.call("sendMessage", payload, chat_id=chat_id)
+        return int(result.get("message_id", 0)) if isinstance(result, dict) else 0
+
+    def send_document(self, chat_id: int, filename: str, content: bytes, caption: str = "") -> int:
+        payload = {"chat_id": str(chat_id), "caption": caption, "parse_mode": "HTML"}
+        result = self.call(
+            "sendDocument", payload, files={"document": (filename, content, "text/calendar")}, chat_id=chat_id
+        )
+        return int(result.get("message_id", 0)) if isinstance(result, dict) else 0
+
+    def answer_callback(self, callback_id: str, text: str = "") -> None:
+        self.call("answerCallbackQuery", {"callback_query_id": callback_id, "text": text})
+
+    # --- bot management and polling -----------------------------------------------------------
+    def get_me(self) -> User:
+        return User.model_validate(self.call("getMe"))
+
+    def set_my_commands(self, commands: Sequence[tuple[str, str]]) -> None:
+        self.call("setMyCommands", {"commands": [{"command": c, "description": d} for c, d in commands]})
+
+    def get_updates(self, offset: int | None, timeout: int = 25) -> list[Update]:
+        payload: dict[str, Any] = {
+            "timeout": timeout,
+            "allowed_updates": ["message", "callback_query", "my_chat_member"],
+        }
+        if offset is not None:
+            payload["offset"] = offset
+        result = self.call("getUpdates", payload, timeout=timeout + 10)
+        updates = []
+        for raw in result if isinstance(result, list) else []:
+            try:
+                updates.append(Update.model_validate(raw))
+            except ValidationError:
+                if isinstance(raw, dict) and isinstance(raw.get("update_id"), int):
+                    updates.append(Update(update_id=raw["update_id"]))  # unreadable: skip but advance
+        return updates
+
+    def get_webhook_info(self) -> WebhookInfo:
+        return WebhookInfo.model_validate(self.call("getWebhookInfo"))
+
+    def set_webhook(self, url: str, secret_token: str) -> None:
+        self.call(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": secret_token,
+                "allowed_updates": ["message", "callback_query", "my_chat_member"],
+            },
+        )
+
+    def delete_webhook(self) -> None:
+        self.call("deleteWebhook", {"drop_pending_updates": False})

@@ -1,0 +1,123 @@
+"""Every sentence loadshed says to people, in one place. HTML parse mode; user text is escaped.
+
+Times are SAST; stage words are the ones South Africans use ("Stage 4", "Load shedding suspended").
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from schemas import OutageSlot, UpcomingStage
+from services.schedule_fetcher.slots import SAST
+
+REGION_NAMES = {"national": "Eskom (national)", "capetown": "City of Cape Town"}
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("status", "Current stage, national and Cape Town"),
+    ("schedule", "Today's and tomorrow's outages for your areas"),
+    ("search", "Find your area: /search Observatory"),
+    ("subscribe", "Follow an area by id"),
+    ("unsubscribe", "Stop following an area"),
+    ("areas", "The areas you follow"),
+    ("remind", "Reminder lead time: /remind 30 or /remind off"),
+    ("quiet", "Quiet hours: /quiet 22:00-06:00 or /quiet off"),
+    ("calendar", "Next 7 days of outages as a calendar file"),
+    ("refresh", "Check stage and schedules now"),
+    ("help", "What I can do"),
+)
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=False)
+
+
+def stage_words(stage: int) -> str:
+    return "Load shedding suspended" if stage == 0 else f"Stage {stage}"
+
+
+def hhmm(moment: datetime) -> str:
+    return moment.astimezone(SAST).strftime("%H:%M")
+
+
+def day_label(moment: datetime, now: datetime) -> str:
+    day, today = moment.astimezone(SAST).date(), now.astimezone(SAST).date()
+    if day == today:
+        return "today"
+    if day == today + timedelta(days=1):
+        return "tomorrow"
+    return moment.astimezone(SAST).strftime("%a %d %b")
+
+
+def relative(moment: datetime, now: datetime) -> str:
+    minutes = round((moment - now).total_seconds() / 60)
+    if minutes <= 0:
+        return "now"
+    if minutes < 60:
+        return f"in {minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"in {hours} h" + (f" {rest} min" if rest else "")
+
+
+def slot_line(slot: OutageSlot, now: datetime) -> str:
+    return f"{day_label(slot.start, now)} {hhmm(slot.start)}–{hhmm(slot.end)} (Stage {slot.stage})"
+
+
+def _next_stages(next_stages: Sequence[UpcomingStage], now: datetime) -> str:
+    if not next_stages:
+        return ""
+    parts = [f"{stage_words(n.stage)} from {day_label(n.starts_at, now)} {hhmm(n.starts_at)}" for n in next_stages[:3]]
+    return "\nAnnounced: " + "; ".join(parts)
+
+
+def stage_changed(
+    region: str,
+    stage: int,
+    previous: int | None,
+    next_stages: Sequence[UpcomingStage],
+    areas: Sequence[tuple[str, Sequence[OutageSlot]]],
+    now: datetime,
+) -> str:
+    head = f"⚡ <b>{stage_words(stage)}</b> — {REGION_NAMES.get(region, region)}"
+    if previous is not None:
+        head += f" (was {stage_words(previous).lower() if previous == 0 else f'Stage {previous}'})"
+    lines = [head + _next_stages(next_stages, now)]
+    for name, slots in areas:
+        upcoming = [s for s in slots if s.end > now][:2]
+        if upcoming:
+            first = upcoming[0]
+            when = "now" if first.start <= now else relative(first.start, now)
+            lines.append(f"• {esc(name)}: next off {slot_line(first, now)}, {when}")
+        else:
+            lines.append(f"• {esc(name)}: no outages in the next 24 hours")
+    return "\n".join(lines)
+
+
+def schedule_updated(area_name: str, slots: Sequence[OutageSlot], stale: bool, now: datetime) -> str:
+    lines = [f"🗓 Schedule changed for <b>{esc(area_name)}</b>"]
+    upcoming = [s for s in slots if s.end > now][:4]
+    lines += [f"• {slot_line(s, now)}" for s in upcoming] or ["• no outages in the coming days"]
+    if stale:
+        lines.append("(could not refresh the timetable; showing the last one we have)")
+    return "\n".join(lines)
+
+
+def reminder(area_name: str, slot: OutageSlot, now: datetime) -> str:
+    return (
+        f"⏰ Power off {relative(slot.start, now)} in <b>{esc(area_name)}</b>: "
+        f"{hhmm(slot.start)}–{hhmm(slot.end)} (Stage {slot.stage})"
+    )
+
+
+def help_text() -> str:
+    lines = [
+        "I tell you about load shedding for the areas you follow: on every change, and shortly "
+        "before your power goes off.",
+        "",
+    ]
+    lines += [f"/{name} — {esc(description)}" for name, description in COMMANDS]
+    return "\n".join(lines)
+
+
+def refresh_failed(step: str) -> str:
+    return f"Sorry, the refresh failed at {esc(step)}. I keep using the last data I have; try again later."

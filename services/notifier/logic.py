@@ -1,0 +1,117 @@
+"""Notifier: one message per chat per fact, for stage changes and schedule changes.
+
+A stage change tells each affected chat the new stage and, per area it follows, the next slots
+(computed from the stored timetable), in one message. A `ScheduleUpdated` caused by that stage
+change (`trigger="stage_changed"`) is therefore not told again, so a stage change never yields
+more than one message per chat per area.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from schemas import Event, FanOutPaused, ScheduleUpdated, StageChanged, event_class, parse_detail
+from schemas.events import Region
+from services import messages
+from services.notifier.fanout import FanOutResult, FanOutStore, fan_out
+from services.ports import Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
+from services.relay import relay
+from services.schedule_fetcher.slots import compute_slots, region_of_area
+
+
+class NotifierStore(FanOutStore, TimetableStore, StageStore, OutboxStore, Protocol):
+    """What the notifier needs of the store."""
+
+
+@dataclass
+class NotifierDeps:
+    store: NotifierStore
+    messenger: Messenger
+    publisher: Publisher
+    clock: Clock
+    time_left: Callable[[], float] | None = None
+
+
+def stage_fact(event: StageChanged) -> str:
+    return f"stage:{event.region}:{event.stage}:{event.changed_at.isoformat()}"
+
+
+def schedule_fact(event: ScheduleUpdated) -> str:
+    return f"schedule:{event.area_id}:{event.content_hash}"
+
+
+def _areas_for(region: Region, deps: NotifierDeps) -> list[str]:
+    areas = deps.store.subscribed_areas()
+    if region == "capetown":
+        return [a for a in areas if region_of_area(a) == "capetown"]
+    if deps.store.get_stage("capetown") is not None:
+        return [a for a in areas if region_of_area(a) == "national"]
+    return areas
+
+
+def _finish(result: FanOutResult, deps: NotifierDeps) -> FanOutResult:
+    relay(deps.store, deps.publisher, deps.clock)
+    return result
+
+
+def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
+    now = deps.clock.now()
+    chats: dict[int, list[str]] = defaultdict(list)
+    names: dict[str, str] = {}
+    slots = {}
+    for area in _areas_for(event.region, deps):
+        tt = deps.store.get_timetable(area)
+        names[area] = tt.name if tt else area
+        slots[area] = compute_slots(tt, event.stage, event.next_stages, now, timedelta(hours=24)) if tt else []
+        for chat in deps.store.area_subscribers(area):
+            chats[chat].append(area)
+
+    def compose(chat: int) -> str:
+        areas = [(names[a], slots[a]) for a in sorted(chats[chat])]
+        return messages.stage_changed(event.region, event.stage, event.previous_stage, event.next_stages, areas, now)
+
+    result = fan_out(
+        kind="stage_changed",
+        fact_key=stage_fact(event),
+        recipients=list(chats),
+        compose=compose,
+        cause=event,
+        store=deps.store,
+        messenger=deps.messenger,
+        clock=deps.clock,
+        time_left=deps.time_left,
+    )
+    return _finish(result, deps)
+
+
+def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutResult:
+    if event.trigger == "stage_changed":
+        return FanOutResult()  # already in the stage message
+    now = deps.clock.now()
+    text = messages.schedule_updated(event.area_name, event.slots, event.stale, now)
+    result = fan_out(
+        kind="schedule_updated",
+        fact_key=schedule_fact(event),
+        recipients=deps.store.area_subscribers(event.area_id),
+        compose=lambda _: text,
+        cause=event,
+        store=deps.store,
+        messenger=deps.messenger,
+        clock=deps.clock,
+        time_left=deps.time_left,
+    )
+    return _finish(result, deps)
+
+
+def on_fan_out_paused(event: FanOutPaused, deps: NotifierDeps) -> FanOutResult:
+    """Continue a paused fan-out: the same fact, resumed from its cursor."""
+    origin: Event = parse_detail(event_class(event.origin_source, event.origin_detail_type), event.origin_detail)
+    if isinstance(origin, StageChanged):
+        return on_stage_changed(origin, deps)
+    if isinstance(origin, ScheduleUpdated):
+        return on_schedule_updated(origin, deps)
+    return FanOutResult()

@@ -1,0 +1,92 @@
+"""Reminder: shortly before a chat's power goes off, tell it — once per (chat, area, slot start).
+
+Slots come from the stored timetable and the stage in force now (no upstream calls), so a slot
+that vanished because the stage dropped is never reminded. Chats are grouped by lead time; each
+(area, slot, lead) is one fact sent through the send-once fan-out (one store write per message;
+later rounds only read its `done` cursor). Nothing is sent during a chat's quiet hours; a chat
+with reminders off gets none.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from schemas import OutageSlot
+from services import messages
+from services.chats import in_quiet_hours
+from services.notifier.fanout import FanOutStore, fan_out
+from services.ports import Clock, Messenger, Publisher, StageStore, TimetableStore
+from services.relay import relay
+from services.schedule_fetcher.slots import compute_slots, region_of_area
+
+log = logging.getLogger("loadshed.reminder")
+MAX_LEAD = timedelta(hours=4)
+
+
+class ReminderStore(FanOutStore, TimetableStore, StageStore, Protocol):
+    """What the reminder needs of the store."""
+
+
+@dataclass
+class ReminderDeps:
+    store: ReminderStore
+    messenger: Messenger
+    publisher: Publisher
+    clock: Clock
+
+
+@dataclass
+class ReminderReport:
+    sent: list[tuple[int, str, str]] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+def _composer(area_name: str, slot: OutageSlot, now: datetime) -> Callable[[int], str]:
+    text = messages.reminder(area_name, slot, now)
+    return lambda _chat: text
+
+
+def remind(deps: ReminderDeps) -> ReminderReport:
+    """One reminder round (run every few minutes by the schedule)."""
+    now, store = deps.clock.now(), deps.store
+    report = ReminderReport()
+    try:
+        for area in store.subscribed_areas():
+            tt = store.get_timetable(area)
+            stage = store.get_stage(region_of_area(area)) or store.get_stage("national")
+            if tt is None or stage is None:
+                continue
+            for slot in compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD):
+                if slot.start <= now:
+                    continue
+                by_lead: dict[int, list[int]] = defaultdict(list)
+                for chat in store.area_subscribers(area):
+                    settings = store.get_settings(chat)
+                    lead = settings.remind_minutes
+                    if (
+                        lead is not None
+                        and slot.start - timedelta(minutes=lead) <= now
+                        and not in_quiet_hours(settings, now)
+                    ):
+                        by_lead[lead].append(chat)
+                for lead, chats in sorted(by_lead.items()):
+                    result = fan_out(
+                        kind="reminder",
+                        fact_key=f"remind:{area}:{slot.start.isoformat()}:{lead}",
+                        recipients=chats,
+                        compose=_composer(tt.name, slot, now),
+                        cause=None,
+                        store=store,
+                        messenger=deps.messenger,
+                        clock=deps.clock,
+                    )
+                    report.sent += [(c, area, slot.start.isoformat()) for c in result.sent]
+                    report.failed += result.failed
+    finally:
+        relay(store, deps.publisher, deps.clock)
+    return report
