@@ -116,6 +116,15 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     )
 
 
+def secret(c: Container, param_env: str, direct_key: str) -> str:
+    """A secret: given directly (embedded, tests) or read from SSM through the cached reader (AWS)."""
+    if direct_key in c.settings:
+        return str(c.settings[direct_key])
+    env, reader = c.settings.get("env", {}), c.settings.get("secrets")
+    name = env.get(param_env, "")
+    return reader.get(name) if reader is not None and name else ""
+
+
 _current: Container | None = None
 
 

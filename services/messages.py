@@ -121,3 +121,62 @@ def help_text() -> str:
 
 def refresh_failed(step: str) -> str:
     return f"Sorry, the refresh failed at {esc(step)}. I keep using the last data I have; try again later."
+
+
+class Reply:
+    """The bot's replies to commands."""
+
+    unknown_area = "I don't know the area <code>{id}</code>. Find it with /search NAME first."
+    bad_area_id = "That doesn't look like an area id. Find yours with /search NAME."
+    subscribed = "✅ You now follow <b>{name}</b>. I'll send its schedule and remind you before outages."
+    already = "You already follow <b>{name}</b>."
+    limit = "You follow {limit} areas already — the most I allow. /unsubscribe one first."
+    unsubscribed = "Done: you no longer follow <b>{name}</b>."
+    not_following = "You don't follow <code>{id}</code>. See /areas."
+    pick_unsubscribe = "Which area should I stop? Tap one:"
+    no_areas = "You don't follow any area yet. Try /search followed by your suburb."
+    search_usage = "Tell me what to look for, e.g. <code>/search Observatory</code>."
+    search_wait = "One search every {seconds} seconds, please."
+    search_none = "No areas match <b>{text}</b>. Try a shorter or different name."
+    search_results = "Areas matching <b>{text}</b> — tap to follow:"
+    search_unavailable = "Search is not available right now ({why}). Please try again later."
+    search_disabled = "Area search needs an EskomSePush API key, which this bot doesn't have."
+    remind_set = "Reminders {minutes} minutes before each outage."
+    remind_off = "Reminders are off. /remind 30 turns them back on."
+    remind_usage = "Use /remind MINUTES (5–720) or /remind off."
+    quiet_set = "Quiet hours {start}–{end} SAST: no reminders then, other messages arrive silently."
+    quiet_off = "Quiet hours are off."
+    quiet_usage = "Use /quiet HH:MM-HH:MM (e.g. /quiet 22:00-06:00) or /quiet off."
+    refresh_started = "🔄 Checking the stage and your schedules now; I'll report back shortly."
+    refresh_wait = "A refresh was just done. You can ask again in a few minutes."
+    broadcast_started = "🔄 Refresh for every subscriber started."
+    not_admin = "That command is for the bot's admins."
+    calendar_caption = "Outages for the next 7 days (SAST). Open the file to add them to your calendar."
+    calendar_empty = "No outages expected in the next 7 days for your areas."
+    schedule_unknown = "I don't have a timetable for <b>{name}</b> yet — it usually arrives within a minute."
+    button_expired = "That button has expired; search again."
+    text_hint = "Send /help to see what I can do."
+
+
+def areas_list(items: Sequence[tuple[str, str]]) -> str:
+    return "You follow:\n" + "\n".join(f"• <b>{esc(name)}</b> — <code>{esc(area)}</code>" for area, name in items)
+
+
+def status(stages: Sequence[tuple[str, int, datetime, Sequence[UpcomingStage]]], now: datetime) -> str:
+    if not stages:
+        return "I don't know the stage yet — the first check runs within a few minutes."
+    lines = []
+    for region, stage, changed_at, upcoming in stages:
+        lines.append(
+            f"<b>{REGION_NAMES.get(region, region)}</b>: {stage_words(stage)} "
+            f"(since {day_label(changed_at, now)} {hhmm(changed_at)}){_next_stages(upcoming, now)}"
+        )
+    return "\n".join(lines)
+
+
+def schedule(area_name: str, slots: Sequence[OutageSlot], stale: bool, now: datetime) -> str:
+    lines = [f"<b>{esc(area_name)}</b> — today and tomorrow (SAST)"]
+    lines += [f"• {slot_line(s, now)}" for s in slots] or ["• no outages expected"]
+    if stale:
+        lines.append("(timetable could not be refreshed lately; it may be out of date)")
+    return "\n".join(lines)

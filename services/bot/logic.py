@@ -1,0 +1,73 @@
+"""The bot's entry: one Telegram update in, replies and events out. Same code for webhook and polling.
+
+Each `update_id` is claimed before handling, so a redelivered update is handled once; if handling
+fails the claim is released so Telegram's retry can succeed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from services.adapters.telegram_models import CallbackQuery, ChatMemberUpdated, Message, Update
+from services.bot.commands import COMMANDS, BotDeps, cmd_help, picked, say, subscribe, unsubscribe
+from services.bot.parse import parse_command
+from services.chats import deactivate_chat
+from services.messages import Reply
+from services.relay import relay
+
+log = logging.getLogger("loadshed.bot")
+UPDATE_TTL = 2 * 86400
+
+
+def handle_update(update: Update, deps: BotDeps) -> bool:
+    """Handle one update; False when it was a duplicate or of a kind the bot ignores."""
+    key = f"update:{update.update_id}"
+    if not deps.store.claim(key, deps.clock.now(), UPDATE_TTL):
+        log.info("update %s already handled", update.update_id)
+        return False
+    try:
+        if update.message is not None:
+            return _message(update.message, deps)
+        if update.callback_query is not None:
+            return _callback(update.callback_query, deps)
+        if update.my_chat_member is not None:
+            return _membership(update.my_chat_member, deps)
+        return False  # edited messages, polls, …: acknowledged and ignored
+    except BaseException:
+        deps.store.release(key)
+        raise
+
+
+def _message(message: Message, deps: BotDeps) -> bool:
+    cmd = parse_command(message, deps.bot_username)
+    if cmd is None:
+        if message.chat.type == "private" and message.text and not (message.sender and message.sender.is_bot):
+            say(deps, message.chat.id, Reply.text_hint)
+            return True
+        return False
+    COMMANDS.get(cmd.name, cmd_help)(cmd, deps)
+    return True
+
+
+def _callback(query: CallbackQuery, deps: BotDeps) -> bool:
+    data = query.data or ""
+    action, _, sid = data.partition(":")
+    chat_id = query.message.chat.id if query.message else query.sender.id
+    choice = picked(deps, sid) if action in ("sub", "unsub") else None
+    if choice is None:
+        deps.messenger.answer_callback(query.id, Reply.button_expired)
+        return False
+    area_id, name = choice
+    text = subscribe(deps, chat_id, area_id, name) if action == "sub" else unsubscribe(deps, chat_id, area_id, name)
+    deps.messenger.answer_callback(query.id)
+    say(deps, chat_id, text)
+    return True
+
+
+def _membership(update: ChatMemberUpdated, deps: BotDeps) -> bool:
+    if update.new_chat_member.status not in ("kicked", "left"):
+        return False
+    removed = deactivate_chat(deps.store, update.chat.id, "bot_blocked", deps.clock.now())
+    relay(deps.store, deps.publisher, deps.clock)
+    log.info("chat %s removed the bot; %d subscription(s) ended", update.chat.id, len(removed))
+    return True
