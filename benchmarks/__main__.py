@@ -7,6 +7,7 @@ import sys
 
 BENCHMARKS = {
     "upstream": "benchmarks.upstream_calls",
+    "telegram": "benchmarks.telegram_send",
 }
 
 

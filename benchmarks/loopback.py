@@ -20,6 +20,8 @@ class LoopbackServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
             def _serve(self) -> None:
                 parts = urlsplit(self.path)
                 server.hits[parts.path] += 1

@@ -104,7 +104,7 @@ def schedule_updated(area_name: str, slots: Sequence[OutageSlot], stale: bool, n
 
 def reminder(area_name: str, slot: OutageSlot, now: datetime) -> str:
     return (
-        f"⏰ Power off {relative(slot.start, now)} in <b>{esc(area_name)}</b>: "
+        f"⏰ <b>{esc(area_name)}</b>: power goes off {relative(slot.start, now)}, "
         f"{hhmm(slot.start)}–{hhmm(slot.end)} (Stage {slot.stage})"
     )
 

@@ -74,3 +74,37 @@ def test_aws_bootstrap_reads_config_only_when_called(monkeypatch):
     monkeypatch.delenv("LOADSHED_TABLE", raising=False)
     with pytest.raises(bootstrap.ConfigError, match="LOADSHED_TABLE"):
         bootstrap.for_aws({"LOADSHED_BUS": "b"})
+
+
+def test_notifier_and_reminder_handlers(wired):
+    from services.adapters.memory import RecordingMessenger
+    from services.notifier import handler as notifier_handler
+    from services.reminder import handler as reminder_handler
+
+    tg = RecordingMessenger()
+    wired._messenger = tg
+    watcher_handler.handle({"action": "poll"})
+    wired.store.add_subscription(SubscriptionRecord(7, "a1", "A One"), [])
+    fetcher_handler.handle(to_eventbridge(SubscriptionChanged(chat_id=7, area_id="a1", action="added")))
+    change = StageChanged(region="national", previous_stage=0, stage=1, changed_at=wired.clock.now())
+
+    class Context:
+        def get_remaining_time_in_millis(self) -> int:
+            return 600_000
+
+    assert notifier_handler.handle(to_eventbridge(change), Context()) == {
+        "sent": 1,
+        "failed": 0,
+        "paused": False,
+        "already_done": False,
+    }
+    assert notifier_handler.handle(to_eventbridge(change))["already_done"]
+    wired.clock.set(datetime(2026, 11, 25, 5, 45, tzinfo=timezone.utc))  # 07:45 SAST, slot at 08:00
+    assert reminder_handler.handle({"action": "remind"}) == {"sent": 1, "failed": 0}
+    assert [s.chat_id for s in tg.sent] == [7, 7]
+
+
+def test_messenger_is_required_only_by_services_that_send():
+    c = bootstrap.build(store=InMemoryStore(), publisher=RecordingPublisher(), stage_source=ScriptedStageSource())
+    with pytest.raises(bootstrap.ConfigError, match="TELEGRAM_BOT_TOKEN"):
+        c.messenger()

@@ -90,7 +90,7 @@ def test_5xx_retries_are_bounded():
 def test_blocked_is_never_retried():
     messenger, inner, _ = _wrapped()
     inner.blocked.add(9)
-    calls = []
+    calls: list[int] = []
     inner.on_send = calls.append
     with pytest.raises(ChatUnavailableError):
         messenger.send_text(9, "x")

@@ -1,0 +1,204 @@
+"""Notifier: one message per chat per fact, sent once even across redelivery and crashes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from schemas import (
+    FanOutPaused,
+    NotificationFailed,
+    NotificationSent,
+    ScheduleUpdated,
+    StageChanged,
+    SubscriptionChanged,
+)
+from services.adapters.memory import FixedClock, InMemoryStore, RecordingMessenger, RecordingPublisher
+from services.adapters.telegram import TelegramClient
+from services.notifier.fanout import FanOutBusyError
+from services.notifier.logic import (
+    NotifierDeps,
+    on_fan_out_paused,
+    on_schedule_updated,
+    on_stage_changed,
+    stage_fact,
+)
+from services.ports import (
+    ChatSettings,
+    MessengerUnavailableError,
+    StageRecord,
+    SubscriptionRecord,
+    Timetable,
+    TimetableDay,
+)
+from services.ratelimit import LimitedMessenger, RateLimiter
+from services.relay import relay
+from services.schedule_fetcher.slots import SAST, compute_slots, content_hash
+from tests.support.fake_bot_api import FakeBotApi
+
+NOW = datetime(2026, 11, 25, 14, 0, tzinfo=SAST)
+DAYS = tuple(
+    TimetableDay(date(2026, 11, 25) + timedelta(days=i), (("18:00-20:30",), ("10:00-12:30", "18:00-20:30")))
+    for i in range(3)
+)
+
+
+class World:
+    def __init__(self, chats_per_area: dict[str, list[int]]) -> None:
+        self.store, self.pub, self.clock = InMemoryStore(), RecordingPublisher(), FixedClock(NOW)
+        self.tg = RecordingMessenger()
+        for area, chats in chats_per_area.items():
+            self.store.save_timetable(Timetable(area, area.upper(), "R", DAYS))
+            for chat in chats:
+                self.store.add_subscription(SubscriptionRecord(chat, area, area.upper()), [])
+        self.store.save_stage(StageRecord("national", 1, NOW), None, [])
+        self.deps = NotifierDeps(self.store, self.tg, self.pub, self.clock)
+
+    def stage_event(self, stage: int = 2) -> StageChanged:
+        return StageChanged(region="national", previous_stage=1, stage=stage, changed_at=NOW, occurred_at=NOW)
+
+    def schedule_event(self, area: str, trigger: str = "timetable_fetched") -> ScheduleUpdated:
+        tt = self.store.get_timetable(area)
+        assert tt is not None
+        slots = compute_slots(tt, 2, (), NOW)
+        return ScheduleUpdated(
+            area_id=area,
+            area_name=area.upper(),
+            region="national",
+            stage=2,
+            slots=slots,
+            content_hash=content_hash(slots),
+            trigger=trigger,
+            occurred_at=NOW,
+        )
+
+
+def test_stage_change_one_message_per_chat_listing_each_area():
+    w = World({"a": [1, 2], "b": [2, 3]})
+    result = on_stage_changed(w.stage_event(), w.deps)
+    assert sorted(result.sent) == [1, 2, 3]
+    assert [len(w.tg.to(c)) for c in (1, 2, 3)] == [1, 1, 1]
+    both = w.tg.to(2)[0].text
+    assert "Stage 2" in both and "• A:" in both and "• B:" in both and "18:00–20:30" in both
+    [summary] = w.pub.of_type(NotificationSent)
+    assert summary.chat_ids == [1, 2, 3] and summary.kind == "stage_changed"
+
+
+def test_same_event_twice_sends_once():
+    w = World({"a": [1, 2]})
+    event = w.stage_event()
+    on_stage_changed(event, w.deps)
+    again = on_stage_changed(event, w.deps)
+    redelivered_as_new_event = on_stage_changed(event.model_copy(update={"event_id": uuid4()}), w.deps)
+    assert again.skipped_done and redelivered_as_new_event.skipped_done
+    assert len(w.tg.sent) == 2
+
+
+def test_crash_mid_fan_out_then_retry_sends_each_chat_exactly_once():
+    w = World({"a": list(range(1, 11))})
+    sends = {"n": 0}
+
+    def crash_on_sixth(chat: int) -> None:
+        sends["n"] += 1
+        if sends["n"] == 6:
+            raise KeyboardInterrupt("process killed mid fan-out")
+
+    w.tg.on_send = crash_on_sixth
+    with pytest.raises(KeyboardInterrupt):
+        on_stage_changed(w.stage_event(), w.deps)
+    w.tg.on_send = None
+    on_stage_changed(w.stage_event(), w.deps)
+    assert sorted(s.chat_id for s in w.tg.sent) == list(range(1, 11))
+
+
+def test_telegram_down_keeps_the_cursor_and_resumes():
+    w = World({"a": [1, 2, 3]})
+
+    def down_at_chat_2(chat: int) -> None:
+        if chat == 2:
+            raise MessengerUnavailableError("502")
+
+    w.tg.on_send = down_at_chat_2
+    with pytest.raises(MessengerUnavailableError):
+        on_stage_changed(w.stage_event(), w.deps)
+    w.tg.on_send = None
+    on_stage_changed(w.stage_event(), w.deps)
+    assert [s.chat_id for s in w.tg.sent] == [1, 2, 3]
+
+
+def test_blocked_chat_is_deactivated_and_never_retried():
+    w = World({"a": [1, 2, 3], "b": [2]})
+    w.tg.blocked.add(2)
+    result = on_stage_changed(w.stage_event(), w.deps)
+    assert result.sent == [1, 3] and result.failed == [2]
+    assert w.store.chat_subscriptions(2) == []
+    removed = w.pub.of_type(SubscriptionChanged)
+    assert {(e.area_id, e.reason, e.action) for e in removed} == {
+        ("a", "bot_blocked", "removed"),
+        ("b", "bot_blocked", "removed"),
+    }
+    [failed] = w.pub.of_type(NotificationFailed)
+    assert failed.permanent and failed.chat_id == 2
+    on_schedule_updated(w.schedule_event("a"), w.deps)
+    assert all(s.chat_id != 2 for s in w.tg.sent)
+
+
+def test_schedule_update_from_a_stage_change_is_not_told_twice():
+    w = World({"a": [1]})
+    on_stage_changed(w.stage_event(), w.deps)
+    on_schedule_updated(w.schedule_event("a", trigger="stage_changed"), w.deps)
+    assert len(w.tg.sent) == 1
+    on_schedule_updated(w.schedule_event("a", trigger="timetable_fetched"), w.deps)
+    assert len(w.tg.sent) == 2 and "Schedule changed for <b>A</b>" in w.tg.sent[1].text
+
+
+def test_quiet_hours_make_messages_silent():
+    w = World({"a": [1, 2]})
+    w.store.save_settings(2, ChatSettings(quiet_start="13:00", quiet_end="15:00"))
+    on_stage_changed(w.stage_event(), w.deps)
+    assert [s.silent for s in w.tg.sent] == [False, True]
+
+
+def test_concurrent_delivery_of_the_same_fact_is_refused():
+    w = World({"a": [1]})
+    event = w.stage_event()
+    assert w.store.claim(f"fanout-lease:{stage_fact(event)}", NOW, 600)
+    with pytest.raises(FanOutBusyError):
+        on_stage_changed(event, w.deps)
+    assert w.tg.sent == []
+
+
+def test_large_fan_out_pauses_and_continues_in_a_new_run():
+    w = World({"a": list(range(1, 101))})
+    budget = {"left": 30.0}
+
+    def time_left() -> float:
+        budget["left"] -= 0.25  # each send "costs" a quarter second of the invocation
+        return budget["left"]
+
+    w.deps.time_left = time_left
+    first = on_stage_changed(w.stage_event(), w.deps)
+    assert first.paused and 0 < len(first.sent) < 100
+    [paused] = w.pub.of_type(FanOutPaused)
+    assert paused.sent_so_far == len(first.sent)
+    w.deps.time_left = None
+    second = on_fan_out_paused(paused, w.deps)  # the new invocation, routed by the topology
+    assert sorted(first.sent + second.sent) == list(range(1, 101))
+    assert len(w.tg.sent) == 100
+    relay(w.store, w.pub, w.clock)
+    assert sum(len(e.chat_ids) for e in w.pub.of_type(NotificationSent)) == 100
+
+
+def test_through_the_real_adapter_within_telegram_limits():
+    with FakeBotApi(global_rate=30) as api:
+        w = World({"a": list(range(1, 41)), "g": [-100]})
+        api.blocked.add(7)
+        api.force_429.append(1)  # one 429 from Telegram: honoured, then retried
+        w.deps.messenger = LimitedMessenger(TelegramClient(api.token, api.url), RateLimiter(global_rate=25))
+        result = on_stage_changed(w.stage_event(), w.deps)
+        delivered = [d.chat_id for d in api.delivered]
+        assert sorted(delivered) == sorted(set(range(1, 41)) - {7} | {-100})  # each once, blocked skipped
+        assert api.rejected_429 == 1 and result.failed == [7]
+        assert w.store.chat_subscriptions(7) == []
