@@ -103,6 +103,8 @@ TRANSIENT_ERRORS = (
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
     "UpstreamUnavailableError",
+    "MessengerUnavailableError",
+    "RateLimitedError",
 )
 
 

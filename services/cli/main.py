@@ -10,8 +10,10 @@ from typing import TextIO
 from schemas.base import EventValidationError
 from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
-from services.cli import schemas_cmd, topology_cmd
+from services.bootstrap import ConfigError
+from services.cli import runtime_cmd, schemas_cmd, topology_cmd
 from services.cli.output import CliError
+from services.ports import UpstreamError
 from services.topology_check import TopologyError
 
 
@@ -23,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     schemas_cmd.add_parser(sub)
     topology_cmd.add_parser(sub)
+    runtime_cmd.add_parsers(sub)
     return parser
 
 
@@ -40,10 +43,11 @@ def main(
             return schemas_cmd.run(args, out, err, reader_factory)
         if args.command == "topology":
             return topology_cmd.run(args, out)
+        return runtime_cmd.run(args, out)
     except CliError as exc:
         print(f"error: {exc}", file=err)
         return exc.code
-    except (SnapshotError, TopologyError, EventValidationError) as exc:
+    except (SnapshotError, TopologyError, EventValidationError, ConfigError, UpstreamError) as exc:
         print(f"error: {exc}", file=err)
         return 1
     except KeyboardInterrupt:

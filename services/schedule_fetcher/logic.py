@@ -165,6 +165,7 @@ def refresh_area(
                 slots=slots,
                 content_hash=new_hash,
                 stale=tt.stale,
+                trigger=trigger,
                 occurred_at=now,
                 **(cause.caused() if cause else {}),
             )

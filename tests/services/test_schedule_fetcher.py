@@ -207,3 +207,16 @@ def test_without_esp_token_nothing_is_fetched(caplog):
     w.stage(2)
     report = on_subscription_changed(w.subscribe(1, "jhb-1"), w.deps)
     assert report.skipped == ["jhb-1"] and "no EskomSePush token" in caplog.text
+
+
+def test_updates_say_what_triggered_them():
+    w = World("jhb-1")
+    w.stage(1)
+    on_subscription_changed(w.subscribe(1, "jhb-1"), w.deps)
+    on_stage_changed(w.stage(4, previous=1), w.deps)
+    w.clock.advance(days=1)
+    w.esp.timetables["jhb-1"] = Timetable(
+        "jhb-1", "Jhb", "R", tuple(TimetableDay(d.day, (("09:00-11:30",),) * 4) for d in DAYS)
+    )
+    daily(w.deps)
+    assert [u.trigger for u in w.updates()] == ["subscribed", "stage_changed", "timetable_fetched"]

@@ -1,0 +1,53 @@
+"""The correlation id of the event chain being handled, attached to every log record."""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_correlation: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
+
+
+@contextmanager
+def correlation(correlation_id: str) -> Iterator[None]:
+    token = _correlation.set(correlation_id)
+    try:
+        yield
+    finally:
+        _correlation.reset(token)
+
+
+class CorrelationFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.correlation_id = _correlation.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data = {
+            "time": self.formatTime(record),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+            "correlation_id": getattr(record, "correlation_id", ""),
+        }
+        if record.exc_info:
+            data["exc"] = self.formatException(record.exc_info)
+        return json.dumps(data)
+
+
+def configure(level: str = "INFO", fmt: str = "text") -> None:
+    """Root logging for the embedded runtime: text or JSON lines, with the correlation id."""
+    handler = logging.StreamHandler()
+    handler.addFilter(CorrelationFilter())
+    if fmt == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s [%(correlation_id)s]"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

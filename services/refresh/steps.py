@@ -1,0 +1,157 @@
+"""The refresh workflow's steps — the same code under Step Functions and the local runner.
+
+Each step takes the workflow state `{"request": <RefreshRequested detail>, "execution": name,
+"results": {step: output}}` and returns a JSON-able output stored at `results[<step>]`. The last
+step returns the `RefreshCompleted` detail and `ReportFailure` the `RefreshFailed` detail; the
+runtime (the `events:putEvents` task, or the local runner) only ships them to the bus.
+
+A rule target cannot name the execution, so `fetch_stage` claims the request id first: a
+redelivered `RefreshRequested` finds it claimed by another execution and the workflow ends quietly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from schemas import RefreshCompleted, RefreshFailed, RefreshRequested, parse_detail
+from services import messages
+from services.bootstrap import Container
+from services.notifier.fanout import fan_out
+from services.relay import relay
+from services.schedule_fetcher.logic import FetcherDeps, FetchReport, refresh_area
+from services.stage_watcher.logic import poll
+
+State = dict[str, Any]
+CLAIM_TTL = 86400
+REFETCH_AFTER = timedelta(hours=1)
+
+
+class WorkflowInputError(ValueError):
+    """The workflow state is not what the steps expect."""
+
+
+@dataclass(frozen=True)
+class StepContext:
+    container: Container
+    state: State
+
+    @property
+    def request(self) -> RefreshRequested:
+        try:
+            return parse_detail(RefreshRequested, self.state["request"])
+        except KeyError:
+            raise WorkflowInputError("workflow state has no 'request'") from None
+
+    def result(self, step: str) -> dict[str, Any]:
+        value = self.state.get("results", {}).get(step, {})
+        return value if isinstance(value, dict) else {}
+
+
+def fetch_stage(ctx: StepContext) -> dict[str, Any]:
+    """Claim the request, then poll the stage (may raise UpstreamUnavailableError: retried)."""
+    c, req = ctx.container, ctx.request
+    execution = str(ctx.state.get("execution", ""))
+    key, owner_key = f"refresh:{req.request_id}", f"refresh-owner:{req.request_id}"
+    if c.store.claim(key, c.clock.now(), CLAIM_TTL):
+        c.store.put_value(owner_key, execution, ttl_seconds=CLAIM_TTL, now=c.clock.now())
+    else:
+        owner = c.store.get_value(owner_key, now=c.clock.now())
+        if owner not in (None, execution):  # another execution has this request: a redelivery
+            return {"duplicate": True}
+    changes = poll(c.stage_source, c.store, c.publisher, c.clock, cause=req)
+    national = c.store.get_stage("national")
+    return {"duplicate": False, "stage": national.stage if national else None, "changed": len(changes) > 0}
+
+
+def _areas(ctx: StepContext) -> list[str]:
+    store, req = ctx.container.store, ctx.request
+    if req.scope == "all":
+        return store.subscribed_areas()
+    return [s.area_id for s in store.chat_subscriptions(req.chat_id)]
+
+
+def fetch_schedule(ctx: StepContext) -> dict[str, Any]:
+    """Re-read the areas concerned: fetched again if older than an hour, else recomputed."""
+    c = ctx.container
+    deps = FetcherDeps(c.store, c.publisher, c.clock, c.timetables)
+    report, now = FetchReport(), c.clock.now()
+    for area in _areas(ctx):
+        tt = c.store.get_timetable(area)
+        stale = tt is None or tt.fetched_at is None or now - tt.fetched_at > REFETCH_AFTER
+        refresh_area(area, deps, fetch=stale, essential=False, cause=ctx.request, report=report, trigger="refresh")
+    relay(c.store, c.publisher, c.clock)
+    return {"areas": _areas(ctx), "fetched": report.fetched, "failed": report.failed}
+
+
+def _summary(ctx: StepContext) -> str:
+    c, now = ctx.container, ctx.container.clock.now()
+    found = [c.store.get_stage("national"), c.store.get_stage("capetown")]
+    status = messages.status([(r.region, r.stage, r.changed_at, r.next_stages) for r in found if r], now)
+    return "🔄 Refreshed.\n" + status
+
+
+def notify(ctx: StepContext) -> dict[str, Any]:
+    """Answer the requesting chat (or, for a broadcast, every subscriber once) and build the
+    `RefreshCompleted` detail."""
+    c, req = ctx.container, ctx.request
+    text = _summary(ctx)
+    requester = {req.chat_id} if req.chat_id else set()  # chat 0: asked from the command line
+    recipients = sorted(requester)
+    if req.scope == "all":
+        subscribers = {chat for area in c.store.subscribed_areas() for chat in c.store.area_subscribers(area)}
+        recipients = sorted(subscribers | requester)
+    result = fan_out(
+        kind="refresh",
+        fact_key=f"refresh:{req.request_id}",
+        recipients=recipients,
+        compose=lambda _chat: text,
+        cause=req,
+        store=c.store,
+        messenger=c.messenger(),
+        clock=c.clock,
+    )
+    relay(c.store, c.publisher, c.clock)
+    completed = RefreshCompleted(
+        request_id=req.request_id,
+        scope=req.scope,
+        chat_id=req.chat_id,
+        stage=ctx.result("FetchStage").get("stage"),
+        areas=list(ctx.result("FetchSchedule").get("areas", [])),
+        notified=len(result.sent),
+        occurred_at=c.clock.now(),
+        **req.caused(),
+    )
+    return {"completed": completed.model_dump(mode="json")}
+
+
+def report_failure(ctx: StepContext) -> dict[str, Any]:
+    """Tell the requesting chat the refresh failed, and build the `RefreshFailed` detail."""
+    c, req = ctx.container, ctx.request
+    error = ctx.state.get("error") or {}
+    failed_step = str(ctx.state.get("failed_step") or "unknown")
+    try:
+        if req.chat_id:
+            c.messenger().send_text(req.chat_id, messages.refresh_failed(failed_step))
+    except Exception as exc:
+        error = {**error, "notify_error": type(exc).__name__}
+    failed = RefreshFailed(
+        request_id=req.request_id,
+        scope=req.scope,
+        chat_id=req.chat_id,
+        step=failed_step,
+        error_type=str(error.get("Error", "Unknown"))[:200],
+        error=str(error.get("Cause", ""))[:500],
+        occurred_at=c.clock.now(),
+        **req.caused(),
+    )
+    return {"failed": failed.model_dump(mode="json")}
+
+
+STEPS = {
+    "fetch_stage": fetch_stage,
+    "fetch_schedule": fetch_schedule,
+    "notify": notify,
+    "report_failure": report_failure,
+}

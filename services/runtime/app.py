@@ -1,0 +1,158 @@
+"""The embedded runtime's bootstrap and engine: the whole system in one process.
+
+`build_runtime` is the one wiring place for this runtime (adapters may be swapped for simulated
+ones — that is all `loadshed demo` does). `Runtime.tick` fires due schedules, relays the outbox
+onto the local bus and dispatches due deliveries; `loadshed run` calls it in a loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from schemas import RefreshRequested, from_eventbridge
+from services import bootstrap
+from services.adapters.esk_factory import stage_source_and_timetables
+from services.adapters.sqlite_store import SQLiteStore
+from services.adapters.telegram import TelegramClient
+from services.bot.commands import BotDeps
+from services.ports import Clock, Messenger, StageSource, TimetableSource
+from services.ratelimit import LimitedMessenger, RateLimiter
+from services.refresh import handler as refresh_handler
+from services.relay import relay
+from services.runtime.bus import Dispatcher, LocalBus, Routed, handler_for
+from services.runtime.config import Config
+from services.runtime.console import ConsoleMessenger
+from services.runtime.deliveries import DeliveryQueue
+from services.runtime.scheduler import Scheduler
+from services.runtime.workflow import Execution, WorkflowRunner
+from services.topology import TOPOLOGY, WorkflowStep
+
+log = logging.getLogger("loadshed.runtime")
+
+
+class EmbeddedContext:
+    """What handlers read of a Lambda context: a generous time budget per delivery."""
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 15 * 60 * 1000
+
+
+@dataclass
+class Runtime:
+    container: bootstrap.Container
+    store: SQLiteStore
+    queue: DeliveryQueue
+    bus: LocalBus
+    dispatcher: Dispatcher
+    scheduler: Scheduler
+    runner: WorkflowRunner
+    bot: BotDeps
+
+    def fire_due_schedules(self) -> int:
+        fired = self.scheduler.due(self.container.clock.now())
+        for schedule in fired:
+            try:
+                handler_for(schedule.service)(dict(schedule.input))
+            except Exception:
+                log.exception("schedule %s failed", schedule.name)
+        return len(fired)
+
+    def tick(self) -> int:
+        """One round of work; returns how much was done (0 = idle)."""
+        work = self.fire_due_schedules()
+        try:
+            work += relay(self.store, self.bus, self.container.clock)
+        except Exception:
+            log.exception("relaying the outbox failed; it stays for the next round")
+        return work + self.dispatcher.pump()
+
+    def run_until_idle(self, max_rounds: int = 10_000) -> int:
+        total = 0
+        for _ in range(max_rounds):
+            work = self.tick()
+            total += work
+            if not work:
+                break
+        return total
+
+    def close(self) -> None:
+        self.queue.close()
+        self.store.close()
+        bootstrap.install(None)
+
+
+def _run_step(step: WorkflowStep, state: dict[str, Any]) -> dict[str, Any]:
+    return refresh_handler.handle({"action": step.action, "state": state})  # the Lambda entrypoint itself
+
+
+def build_runtime(
+    config: Config,
+    *,
+    stage_source: StageSource | None = None,
+    timetables: TimetableSource | None = None,
+    messenger: Messenger | None = None,
+    clock: Clock | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    on_routed: Callable[[Routed], None] | None = None,
+    bot_username: str | None = None,
+) -> Runtime:
+    """Wire the embedded runtime from `config`; keyword arguments replace adapters (demo, tests)."""
+    Path(config.db).parent.mkdir(parents=True, exist_ok=True)
+    store, queue = SQLiteStore(config.db), DeliveryQueue(config.db)
+    clock = clock or bootstrap.SystemClock()
+    if stage_source is None:
+        env = {
+            "ESKOM_API_URL": config.eskom_api_url,
+            "ESKOMSEPUSH_API_URL": config.eskomsepush_api_url,
+            "LOADSHED_STAGE_SOURCE": config.stage_source,
+        }
+        stage_source, esp = stage_source_and_timetables(env, config.eskomsepush_token)
+        timetables = timetables or esp
+    if messenger is None:
+        messenger = (
+            LimitedMessenger(
+                TelegramClient(config.telegram_bot_token, config.telegram_api_url), RateLimiter(config.send_rate)
+            )
+            if config.telegram_bot_token
+            else ConsoleMessenger()
+        )
+    bus = LocalBus(queue, clock, on_routed=on_routed)
+    container = bootstrap.build(
+        store=store,
+        publisher=bus,
+        stage_source=stage_source,
+        timetables=timetables,
+        clock=clock,
+        messenger=messenger,
+        settings={"env": {}},
+    )
+    bootstrap.install(container)
+    workflow = TOPOLOGY.workflows[0]
+    runner = WorkflowRunner(workflow, _run_step, bus, sleep=sleep)
+
+    def start_workflow(delivered: dict[str, Any]) -> Execution:
+        request = from_eventbridge(delivered)
+        assert isinstance(request, RefreshRequested)
+        return runner.start(request, f"{workflow.name}-{uuid.uuid4()}")
+
+    def with_context(service: str) -> Callable[[dict[str, Any]], Any]:
+        handle = handler_for(service)
+        return lambda event: handle(event, EmbeddedContext())
+
+    targets: dict[str, Callable[[dict[str, Any]], Any]] = {
+        s.service: with_context(s.service) for s in TOPOLOGY.subscriptions
+    }
+    targets[f"workflow:{workflow.name}"] = start_workflow
+    dispatcher = Dispatcher(bus, targets, EmbeddedContext())
+    scheduler = Scheduler(
+        TOPOLOGY.schedules,
+        {"LOADSHED_POLL_SECONDS": config.poll_seconds, "LOADSHED_REMIND_SECONDS": config.remind_seconds},
+    )
+    bot = BotDeps(store, messenger, bus, clock, timetables, bot_username, frozenset(config.admin_chats))
+    return Runtime(container, store, queue, bus, dispatcher, scheduler, runner, bot)

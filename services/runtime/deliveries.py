@@ -1,0 +1,98 @@
+"""Durable per-target deliveries for the local bus (SQLite), with retries and a dead-letter state.
+
+This is the embedded counterpart of an EventBridge rule target: a routed event becomes one row
+per target; a row is leased while its handler runs, deleted on success, retried with backoff on
+failure, and marked dead after the subscription's maximum attempts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS bus_deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0, due REAL NOT NULL, lease_until REAL, dead INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+)
+"""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: int
+    target: str
+    service: str
+    body: str
+    attempts: int
+
+
+class DeliveryQueue:
+    def __init__(self, path: str | Path) -> None:
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
+        self._db.execute("PRAGMA busy_timeout = 10000")
+        self._db.execute(SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def add(self, rows: list[tuple[str, str, str]], now: datetime) -> None:
+        """Insert (target, service, body) rows in one transaction."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.executemany(
+                "INSERT INTO bus_deliveries (target, service, body, due) VALUES (?, ?, ?, ?)",
+                [(t, s, b, now.timestamp()) for t, s, b in rows],
+            )
+            self._db.execute("COMMIT")
+
+    def claim_due(self, now: datetime, limit: int = 20, lease_seconds: int = 900) -> list[Delivery]:
+        t = now.timestamp()
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            rows = self._db.execute(
+                "SELECT id, target, service, body, attempts FROM bus_deliveries WHERE dead = 0 AND due <= ? "
+                "AND (lease_until IS NULL OR lease_until <= ?) ORDER BY id LIMIT ?",
+                (t, t, limit),
+            ).fetchall()
+            self._db.executemany(
+                "UPDATE bus_deliveries SET lease_until = ? WHERE id = ?", [(t + lease_seconds, r[0]) for r in rows]
+            )
+            self._db.execute("COMMIT")
+        return [Delivery(*r) for r in rows]
+
+    def done(self, delivery_id: int) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM bus_deliveries WHERE id = ?", (delivery_id,))
+
+    def failed(self, delivery_id: int, now: datetime, delay: float, max_attempts: int, error: str) -> bool:
+        """Record a failed attempt; True when the delivery is now dead-lettered."""
+        with self._lock:
+            attempts = self._db.execute("SELECT attempts FROM bus_deliveries WHERE id = ?", (delivery_id,)).fetchone()
+            dead = attempts is None or attempts[0] + 1 > max_attempts
+            self._db.execute(
+                "UPDATE bus_deliveries SET attempts = attempts + 1, due = ?, lease_until = NULL, dead = ?, "
+                "last_error = ? WHERE id = ?",
+                (now.timestamp() + delay, int(dead), error[:1000], delivery_id),
+            )
+            return dead
+
+    def depth(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT COUNT(*) FROM bus_deliveries WHERE dead = 0").fetchone()[0])
+
+    def dead_letters(self) -> list[tuple[int, str, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT id, target, last_error FROM bus_deliveries WHERE dead = 1").fetchall()
+        return [(int(a), str(b), str(c)) for a, b, c in rows]
+
+    def next_due(self) -> float | None:
+        with self._lock:
+            row = self._db.execute("SELECT MIN(due) FROM bus_deliveries WHERE dead = 0").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
