@@ -8,6 +8,7 @@ import sys
 BENCHMARKS = {
     "upstream": "benchmarks.upstream_calls",
     "telegram": "benchmarks.telegram_send",
+    "embedded": "benchmarks.embedded_fanout",
 }
 
 

@@ -1,0 +1,61 @@
+"""Configuration: environment over loadshed.toml, one clear line for each bad value, secrets masked."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.bootstrap import ConfigError
+from services.runtime.config import Config, load
+
+
+def test_defaults(tmp_path):
+    cfg = load({}, tmp_path / "none.toml")
+    assert cfg == Config()
+    assert cfg.db == "./.loadshed/loadshed.db" and cfg.telegram_api_url == "https://api.telegram.org"
+
+
+def test_environment_wins_over_the_file(tmp_path):
+    toml = tmp_path / "loadshed.toml"
+    toml.write_text('db = "/data/a.db"\nadmin_chats = [1, 2]\npoll_seconds = 60\n')
+    cfg = load({"LOADSHED_DB": "/data/b.db", "TELEGRAM_BOT_TOKEN": "123:abc"}, toml)
+    assert (cfg.db, cfg.admin_chats, cfg.poll_seconds, cfg.telegram_bot_token) == (
+        "/data/b.db",
+        (1, 2),
+        60.0,
+        "123:abc",
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ESKOM_API_URL": "not a url"}, "ESKOM_API_URL must be an http(s) URL"),
+        ({"LOADSHED_POLL_SECONDS": "soon"}, "LOADSHED_POLL_SECONDS must be a number"),
+        ({"LOADSHED_POLL_SECONDS": "-5"}, "must be positive"),
+        ({"LOADSHED_ADMIN_CHATS": "me"}, "LOADSHED_ADMIN_CHATS must be chat ids"),
+        ({"LOADSHED_TIMEZONE": "Mars/Base"}, "unknown timezone"),
+        ({"LOADSHED_LOG_LEVEL": "LOUD"}, "LOADSHED_LOG_LEVEL must be"),
+        ({"TELEGRAM_BOT_TOKEN": "nocolon"}, "does not look like a bot token"),
+        ({"LOADSHED_STAGE_SOURCE": "eskomsepush"}, "needs ESKOMSEPUSH_TOKEN"),
+    ],
+)
+def test_bad_values_fail_with_one_line(tmp_path, env, message):
+    with pytest.raises(ConfigError) as info:
+        load(env, tmp_path / "none.toml")
+    assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_bad_file(tmp_path):
+    toml = tmp_path / "loadshed.toml"
+    toml.write_text("colour = 'blue'\n")
+    with pytest.raises(ConfigError, match="unknown setting 'colour'"):
+        load({}, toml)
+    toml.write_text("db = \n")
+    with pytest.raises(ConfigError, match=r"loadshed\.toml"):
+        load({}, toml)
+
+
+def test_secrets_are_masked():
+    masked = Config(telegram_bot_token="123456:SECRETSECRET", eskomsepush_token="ABCDEFGH").masked()
+    assert "SECRET" not in masked["telegram_bot_token"] and "EFGH" not in masked["eskomsepush_token"]
+    assert Config().masked()["telegram_bot_token"] == "(not set)"

@@ -1,0 +1,81 @@
+"""`loadshed demo` offline, and the small runtime commands."""
+
+from __future__ import annotations
+
+import io
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+from services.cli.main import main
+from tests.conftest import ROOT
+
+
+def run(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(argv), out=out, err=err), out.getvalue(), err.getvalue()
+
+
+def test_demo_runs_offline_and_tells_the_story(monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the demo must not touch the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    started = time.monotonic()
+    code, out, _ = run("demo")
+    assert code == 0 and time.monotonic() - started < 30
+    for expected in (
+        "StageChanged",
+        "⚡ Stage 4",
+        "⚡ Stage 2",
+        "power goes off in 30 min",
+        "RefreshCompleted",
+        "retries absorbed: 1",
+        "Sipho [] (blocked the bot)",
+        "duplicate messages   0",
+    ):
+        assert expected in out, expected
+
+
+def test_demo_as_a_process_exits_zero():
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli.main", "demo", "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Summary" in result.stdout
+
+
+def test_config_status_refresh(tmp_path, monkeypatch):
+    db = tmp_path / "x" / "l.db"
+    monkeypatch.setenv("LOADSHED_DB", str(db))
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:VERYSECRETVALUE")
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = run("config")
+    assert code == 0 and "VERYSECRET" not in out and str(db) in out
+    code, out, _ = run("refresh", "--chat", "42")
+    assert code == 0 and "queued (chat)" in out
+    code, out, _ = run("status")
+    assert code == 0 and "outbox depth" in out and "| 1" not in out
+    assert any(line.startswith("outbox depth") and line.rstrip().endswith("1") for line in out.splitlines())
+
+
+def test_bad_configuration_is_one_line_exit_2(tmp_path, monkeypatch):
+    monkeypatch.setenv("LOADSHED_POLL_SECONDS", "often")
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("config")
+    assert code == 2 and err == "error: configuration: LOADSHED_POLL_SECONDS must be a number of seconds, got 'often'\n"
+
+
+@pytest.mark.parametrize("command", ["run", "chat"])
+def test_help_of_runtime_commands(command):
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    assert info.value.code == 0
