@@ -3,7 +3,9 @@
 Telegram has no idempotency key, so the guard is ours, keyed by the *fact* (not the event id):
 recipients are handled in ascending chat id and a cursor (`fanout:<fact>` = last chat handled, or
 `done`) is written after each send — one store write per message. A redelivered event finds
-`done`; a crash resumes after the cursor, repeating at most the one in-flight message. A lease
+`done`; a crash resumes after the cursor, repeating at most the one in-flight message. With
+`checkpoint_every=N` (cheaper on DynamoDB) the cursor is written every N sends and always on the way
+out (exception, time budget), so only a hard kill of the process can repeat up to N−1 sends. A lease
 keeps two deliveries of the same fact from sending concurrently. When the time budget runs low
 the fan-out stops at its cursor and publishes `FanOutPaused`, which brings it back in a new run.
 """
@@ -94,6 +96,7 @@ def fan_out(
     time_left: Callable[[], float] | None = None,
     reserve_seconds: float = 20.0,
     lease_seconds: int = 960,
+    checkpoint_every: int = 1,
 ) -> FanOutResult:
     """Send `compose(chat)` to each recipient once for this fact. Raises `FanOutBusyError` or, when
     Telegram keeps failing, `MessengerUnavailableError`/`RateLimitedError` (the cursor is kept)."""
@@ -106,7 +109,12 @@ def fan_out(
     if not store.claim(lease_key, clock.now(), lease_seconds):
         raise FanOutBusyError(fact_key)
     last = int(state) if state else None
+    saved = last
     errors: dict[int, tuple[str, bool]] = {}
+
+    def checkpoint(value: str) -> None:
+        store.put_value(cursor_key, value, ttl_seconds=CURSOR_TTL, now=clock.now())
+
     try:
         for chat in sorted(set(recipients)):
             if last is not None and chat <= last:
@@ -144,10 +152,16 @@ def fan_out(
                 log.warning("Telegram unavailable during %s; will resume after chat %s", fact_key, last)
                 raise
             last = chat
-            store.put_value(cursor_key, str(chat), ttl_seconds=CURSOR_TTL, now=clock.now())
+            if checkpoint_every <= 1 or (len(result.sent) + len(result.failed)) % checkpoint_every == 0:
+                checkpoint(str(chat))
+                saved = chat
         else:
-            store.put_value(cursor_key, DONE, ttl_seconds=CURSOR_TTL, now=clock.now())
+            checkpoint(DONE)
+            saved = None
+            last = None
     finally:
+        if last is not None and last != saved:  # exceptions and time-outs resume exactly
+            checkpoint(str(last))
         store.enqueue(_summaries(kind, fact_key, result, cause, errors, clock))
         store.release(lease_key)
     return result

@@ -34,6 +34,7 @@ class NotifierDeps:
     publisher: Publisher
     clock: Clock
     time_left: Callable[[], float] | None = None
+    checkpoint_every: int = 1
 
 
 def stage_fact(event: StageChanged) -> str:
@@ -84,6 +85,7 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
         messenger=deps.messenger,
         clock=deps.clock,
         time_left=deps.time_left,
+        checkpoint_every=deps.checkpoint_every,
     )
     return _finish(result, deps)
 
@@ -103,6 +105,7 @@ def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutRes
         messenger=deps.messenger,
         clock=deps.clock,
         time_left=deps.time_left,
+        checkpoint_every=deps.checkpoint_every,
     )
     return _finish(result, deps)
 

@@ -11,6 +11,7 @@ redelivered `RefreshRequested` finds it claimed by another execution and the wor
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -45,7 +46,9 @@ class StepContext:
             raise WorkflowInputError("workflow state has no 'request'") from None
 
     def result(self, step: str) -> dict[str, Any]:
+        """A previous step's output (stored as `{"Payload": …}`, the shape Step Functions gives)."""
         value = self.state.get("results", {}).get(step, {})
+        value = value.get("Payload", value) if isinstance(value, dict) else {}
         return value if isinstance(value, dict) else {}
 
 
@@ -129,7 +132,12 @@ def notify(ctx: StepContext) -> dict[str, Any]:
 def report_failure(ctx: StepContext) -> dict[str, Any]:
     """Tell the requesting chat the refresh failed, and build the `RefreshFailed` detail."""
     c, req = ctx.container, ctx.request
-    error = ctx.state.get("error") or {}
+    error = dict(ctx.state.get("error") or {})
+    try:  # Step Functions' Cause for a Lambda error is the runtime's JSON; keep only its message
+        cause = json.loads(str(error.get("Cause", "")))
+        error["Cause"] = cause.get("errorMessage", "") if isinstance(cause, dict) else str(cause)
+    except ValueError:
+        pass
     failed_step = str(ctx.state.get("failed_step") or "unknown")
     try:
         if req.chat_id:

@@ -11,6 +11,7 @@ from services.reminder.logic import ReminderDeps, ReminderReport, remind
 
 def handle(event: Any, context: Any = None) -> dict[str, Any]:
     c = bootstrap.container()
-    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock)
+    every = int(c.settings.get("env", {}).get("LOADSHED_FANOUT_CHECKPOINT") or 1)
+    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock, max(every, 1))
     report: ReminderReport = dispatch(event, {}, {"remind": lambda: remind(deps)})
     return {"sent": len(report.sent), "failed": len(report.failed)}

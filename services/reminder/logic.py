@@ -38,6 +38,7 @@ class ReminderDeps:
     messenger: Messenger
     publisher: Publisher
     clock: Clock
+    checkpoint_every: int = 1
 
 
 @dataclass
@@ -84,6 +85,7 @@ def remind(deps: ReminderDeps) -> ReminderReport:
                         store=store,
                         messenger=deps.messenger,
                         clock=deps.clock,
+                        checkpoint_every=deps.checkpoint_every,
                     )
                     report.sent += [(c, area, slot.start.isoformat()) for c in result.sent]
                     report.failed += result.failed

@@ -67,17 +67,17 @@ def _stdin_reader(runtime: Runtime, messenger: ConsoleMessenger, stop: threading
 def run(config: Config, *, delete_webhook: bool = False, console: bool = False, stdin: TextIO | None = None) -> int:
     """Run until SIGINT/SIGTERM. Returns the process exit code."""
     stop = threading.Event()
-    use_telegram = bool(config.telegram_bot_token) and not console
-    client, username = prepare_telegram(config, delete_webhook) if use_telegram else (None, None)
-    messenger = None if use_telegram else ConsoleMessenger()
-    runtime = build_runtime(config, messenger=messenger, bot_username=username)
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("signal %s: finishing the current work and stopping", signal.Signals(signum).name)
         stop.set()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
+    for sig in (signal.SIGINT, signal.SIGTERM):  # first thing: a signal during start-up stops cleanly too
         signal.signal(sig, on_signal)
+    use_telegram = bool(config.telegram_bot_token) and not console
+    client, username = prepare_telegram(config, delete_webhook) if use_telegram else (None, None)
+    messenger = None if use_telegram else ConsoleMessenger()
+    runtime = build_runtime(config, messenger=messenger, bot_username=username)
     threads = []
     poller = None
     if client is not None:

@@ -91,11 +91,11 @@ class WorkflowRunner:
                 self._emit(execution, parse_detail(self.workflow.failed, output["failed"]))
                 execution.status = "FAILED"
                 return execution
-            execution.state["results"][step.name] = output
+            execution.state["results"][step.name] = {"Payload": output}  # the shape Step Functions stores
             if index == 0 and output.get("duplicate"):
                 execution.status = "DUPLICATE"
                 return execution
-        last = execution.state["results"][self.workflow.steps[-1].name]
+        last = execution.state["results"][self.workflow.steps[-1].name]["Payload"]
         self._emit(execution, parse_detail(self.workflow.completed, last["completed"]))
         execution.status = "SUCCEEDED"
         return execution

@@ -202,3 +202,31 @@ def test_through_the_real_adapter_within_telegram_limits():
         assert sorted(delivered) == sorted(set(range(1, 41)) - {7} | {-100})  # each once, blocked skipped
         assert api.rejected_429 == 1 and result.failed == [7]
         assert w.store.chat_subscriptions(7) == []
+
+
+def test_batched_checkpoints_write_less_and_still_resume_exactly_after_an_exception():
+    w = World({"a": list(range(1, 101))})
+    w.deps.checkpoint_every = 25
+    writes = {"n": 0}
+    put = w.store.put_value
+
+    def counting_put(key, value, ttl_seconds=None, now=None):
+        if key.startswith("fanout:"):
+            writes["n"] += 1
+        put(key, value, ttl_seconds, now)
+
+    w.store.put_value = counting_put  # type: ignore[method-assign]
+    sends = {"n": 0}
+
+    def crash_on_60th(chat: int) -> None:
+        sends["n"] += 1
+        if sends["n"] == 60:
+            raise RuntimeError("worker died mid fan-out")
+
+    w.tg.on_send = crash_on_60th
+    with pytest.raises(RuntimeError):
+        on_stage_changed(w.stage_event(), w.deps)
+    w.tg.on_send = None
+    on_stage_changed(w.stage_event(), w.deps)
+    assert sorted(s.chat_id for s in w.tg.sent) == list(range(1, 101))  # exactly once each
+    assert writes["n"] <= 8  # 100 messages: checkpoints at 25, 50, the crash, 25, … and done
