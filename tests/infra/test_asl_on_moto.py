@@ -46,31 +46,31 @@ def world(monkeypatch):
     )
     container.store.add_subscription(SubscriptionRecord(CHAT, "a1", "A One"), [])
     bootstrap.install(container)
-    with mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}):
-        with lambda_runtime(monkeypatch, {"loadshed-refresh": refresh_handler.handle}) as calls:
-            sfn, events, sqs = boto3.client("stepfunctions"), boto3.client("events"), boto3.client("sqs")
-            events.create_event_bus(Name=BUS)
-            url = sqs.create_queue(QueueName="outcomes")["QueueUrl"]
-            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            pattern = event_pattern((WF.completed, WF.failed))
-            events.put_rule(Name="outcomes", EventBusName=BUS, EventPattern=json.dumps(pattern))
-            events.put_targets(Rule="outcomes", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
-            machine = sfn.create_state_machine(
-                name="refresh",
-                definition=json.dumps(workflow_asl(WF, {"refresh": FUNCTION_ARN}, BUS)),
-                roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
-                type="STANDARD",
-            )["stateMachineArn"]
-            yield {
-                "sfn": sfn,
-                "sqs": sqs,
-                "queue": url,
-                "machine": machine,
-                "calls": calls,
-                "source": source,
-                "tg": tg,
-                "container": container,
-            }
+    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    with mock_aws(config=config), lambda_runtime(monkeypatch, {"loadshed-refresh": refresh_handler.handle}) as calls:
+        sfn, events, sqs = boto3.client("stepfunctions"), boto3.client("events"), boto3.client("sqs")
+        events.create_event_bus(Name=BUS)
+        url = sqs.create_queue(QueueName="outcomes")["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        pattern = event_pattern((WF.completed, WF.failed))
+        events.put_rule(Name="outcomes", EventBusName=BUS, EventPattern=json.dumps(pattern))
+        events.put_targets(Rule="outcomes", EventBusName=BUS, Targets=[{"Id": "q", "Arn": arn}])
+        machine = sfn.create_state_machine(
+            name="refresh",
+            definition=json.dumps(workflow_asl(WF, {"refresh": FUNCTION_ARN}, BUS)),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/sfn",
+            type="STANDARD",
+        )["stateMachineArn"]
+        yield {
+            "sfn": sfn,
+            "sqs": sqs,
+            "queue": url,
+            "machine": machine,
+            "calls": calls,
+            "source": source,
+            "tg": tg,
+            "container": container,
+        }
     bootstrap.install(None)
 
 
