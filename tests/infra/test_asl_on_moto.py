@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 from uuid import uuid4
 
 import boto3
@@ -46,7 +47,7 @@ def world(monkeypatch):
     )
     container.store.add_subscription(SubscriptionRecord(CHAT, "a1", "A One"), [])
     bootstrap.install(container)
-    config = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+    config: Any = {"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
     with mock_aws(config=config), lambda_runtime(monkeypatch, {"loadshed-refresh": refresh_handler.handle}) as calls:
         sfn, events, sqs = boto3.client("stepfunctions"), boto3.client("events"), boto3.client("sqs")
         events.create_event_bus(Name=BUS)
