@@ -22,6 +22,7 @@ class Recorded:
 class RecordingMocks(pulumi.runtime.Mocks):
     resources: list[Recorded] = field(default_factory=list)
     namespace: dict[str, Any] = field(default_factory=dict)
+    exports: dict[str, Any] = field(default_factory=dict)
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         self.resources.append(Recorded(args.typ, args.name, dict(args.inputs)))
@@ -50,11 +51,31 @@ def run_program(config: dict[str, str] | None = None) -> RecordingMocks:
     """Execute the real program once under mocks; returns what it registered."""
     mocks = RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="loadshed", stack="dev", preview=False)
-    pulumi.runtime.set_all_config({"aws:region": "af-south-1", **(config or {})})
+    defaults = {
+        "aws:region": "af-south-1",
+        "loadshed:buildArtifacts": "false",
+        "loadshed:telegramBotToken": "123456:TEST-TOKEN",
+        "loadshed:webhookSecret": "test-webhook-secret",
+        "loadshed:eskomsepushToken": "TEST-ESP-KEY",
+    }
+    pulumi.runtime.set_all_config(
+        {**defaults, **(config or {})},
+        ["loadshed:telegramBotToken", "loadshed:webhookSecret", "loadshed:eskomsepushToken"],
+    )
+
+    real_export = pulumi.export
+
+    def record_export(name: str, value: Any) -> None:
+        mocks.exports[name] = value
+        real_export(name, value)
 
     @pulumi.runtime.test
     def _run() -> None:
-        mocks.namespace.update(runpy.run_path(str(ROOT / "__main__.py"), run_name="loadshed_program"))
+        pulumi.export = record_export  # the program's stack outputs, as `pulumi stack output` would list them
+        try:
+            mocks.namespace.update(runpy.run_path(str(ROOT / "__main__.py"), run_name="loadshed_program"))
+        finally:
+            pulumi.export = real_export
 
     _run()
     return mocks
