@@ -75,7 +75,7 @@ def test_function_policies_are_least_privilege(program):
         for statement in doc["Statement"]:
             if statement["Resource"] == ["*"]:
                 assert statement["Sid"] == "Tracing"  # X-Ray only: it has no resource-level permissions
-        secrets = next((s["Resource"] for s in doc["Statement"] if s["Sid"] == "Secrets"), [])
+        secrets: list[str] = next((s["Resource"] for s in doc["Statement"] if s["Sid"] == "Secrets"), [])
         assert len(secrets) == len(SECRETS_READ[service.name])
     for doc in policies.values():
         assert not any(a == "*" or a.endswith(":*") for a in actions_of(doc))
