@@ -11,7 +11,7 @@ from schemas.base import EventValidationError
 from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
 from services.bootstrap import ConfigError
-from services.cli import runtime_cmd, schemas_cmd, topology_cmd
+from services.cli import runtime_cmd, schemas_cmd, topology_cmd, webhook_cmd
 from services.cli.output import CliError
 from services.ports import UpstreamError
 from services.topology_check import TopologyError
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas_cmd.add_parser(sub)
     topology_cmd.add_parser(sub)
     runtime_cmd.add_parsers(sub)
+    webhook_cmd.add_parser(sub)
     return parser
 
 
@@ -43,6 +44,8 @@ def main(
             return schemas_cmd.run(args, out, err, reader_factory)
         if args.command == "topology":
             return topology_cmd.run(args, out)
+        if args.command == "webhook":
+            return webhook_cmd.run(args, out)
         return runtime_cmd.run(args, out)
     except CliError as exc:
         print(f"error: {exc}", file=err)
