@@ -9,6 +9,7 @@ BENCHMARKS = {
     "upstream": "benchmarks.upstream_calls",
     "telegram": "benchmarks.telegram_send",
     "embedded": "benchmarks.embedded_fanout",
+    "artifacts": "benchmarks.lambda_artifacts",
 }
 
 

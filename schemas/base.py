@@ -1,5 +1,8 @@
 """The event base every domain event derives from, and the one error consumers see.
 
+Models build their validators on first use (`defer_build`): a Lambda importing the contract pays
+only for the events it actually reads or writes.
+
 Evolution policy (see README, "Event contract"):
 
 * **Producers are strict.** Events are only built through these models: every field is validated
@@ -43,7 +46,7 @@ class EventValidationError(ValueError):
 class Event(BaseModel):
     """Common envelope fields of every domain event (carried inside EventBridge `detail`)."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True, defer_build=True)
 
     SOURCE: ClassVar[str]
     DETAIL_TYPE: ClassVar[str]

@@ -24,7 +24,7 @@ AreaId = Annotated[str, Field(min_length=1, max_length=200)]
 class _Part(BaseModel):
     """A value object inside an event: tolerant to unknown fields, immutable."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class UpcomingStage(_Part):
