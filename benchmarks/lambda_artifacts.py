@@ -36,8 +36,9 @@ print(json.dumps({"seconds": dt, "third_party": third}))
 """
 
 
-def _probe(task: Path, layer: Path, modules: str, entry: str) -> dict[str, object]:
-    best: dict[str, object] = {}
+def _probe(task: Path, layer: Path, modules: str, entry: str) -> tuple[float, list[str]]:
+    """(best seconds, third-party modules loaded) over several fresh interpreters."""
+    best: tuple[float, list[str]] | None = None
     for _ in range(RUNS):
         out = subprocess.run(
             [sys.executable, "-I", "-S", "-c", PROBE, str(task), str(layer), modules, entry],
@@ -46,8 +47,9 @@ def _probe(task: Path, layer: Path, modules: str, entry: str) -> dict[str, objec
             check=True,
         ).stdout
         result = json.loads(out)
-        if not best or result["seconds"] < best["seconds"]:  # type: ignore[operator]
-            best = result
+        if best is None or result["seconds"] < best[0]:
+            best = (float(result["seconds"]), list(result["third_party"]))
+    assert best is not None
     return best
 
 
@@ -70,23 +72,16 @@ def main(argv: list[str] | None = None) -> int:
             task = out / f"task-{service.name}"
             with zipfile.ZipFile(code) as z:
                 z.extractall(task)
-            handler = _probe(task, out / "opt" / "python", "", f"services.{service.name}.handler")
-            deps = ",".join(handler["third_party"])  # type: ignore[arg-type]
-            alone = _probe(task, out / "opt" / "python", deps, "") if deps else {"seconds": 0.0}
-            ratio = float(handler["seconds"]) / max(float(alone["seconds"]), 1e-9)  # type: ignore[arg-type]
+            handler_s, third = _probe(task, out / "opt" / "python", "", f"services.{service.name}.handler")
+            alone_s = _probe(task, out / "opt" / "python", ",".join(third), "")[0] if third else 0.0
+            ratio = handler_s / max(alone_s, 1e-9)
             worst, biggest = max(worst, ratio), max(biggest, code.stat().st_size)
-            print(
-                f"  {service.name:18} {code.stat().st_size / 1024:7.1f}KB {float(handler['seconds']) * 1000:7.1f}ms "  # type: ignore[arg-type]
-                f"{float(alone['seconds']) * 1000:9.1f}ms {ratio:6.2f}"
-            )  # type: ignore[arg-type]
-        print(
-            f"  layer (host)        {layer.stat().st_size / 2**20:6.2f} MB zipped, {_unzipped(layer) / 2**20:6.2f} MB unzipped"
-        )
-        arm = ROOT / "build" / f"layer-lambda-{lock_hash('lambda')}.zip"
-        if arm.exists():
-            print(
-                f"  layer (arm64)       {arm.stat().st_size / 2**20:6.2f} MB zipped, {_unzipped(arm) / 2**20:6.2f} MB unzipped"
-            )
+            size = code.stat().st_size / 1024
+            print(f"  {service.name:18} {size:7.1f}KB {handler_s * 1000:7.1f}ms {alone_s * 1000:9.1f}ms {ratio:6.2f}")
+        for label, path in (("host", layer), ("arm64", ROOT / "build" / f"layer-lambda-{lock_hash('lambda')}.zip")):
+            if path.exists():
+                zipped, unzipped = path.stat().st_size / 2**20, _unzipped(path) / 2**20
+                print(f"  layer ({label}){'':{12 - len(label)}} {zipped:6.2f} MB zipped, {unzipped:6.2f} MB unzipped")
         ok = worst <= 1.25 and biggest <= 200 * 1024 and layer.stat().st_size <= 15 * 2**20
         print(
             f"  targets (import ≤ 1.25× deps, code zip ≤ 200 KB, layer ≤ 15 MB): {'met' if ok else 'NOT met'}"
