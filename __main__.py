@@ -16,7 +16,7 @@ from infra.contract import registry_documents
 from infra.functions import ServiceFunction
 from infra.packaging import ROOT, build_code_zip, build_layer, lock_hash
 from infra.registry import EventSchemaRegistry
-from infra.routing import EventBus, Schedules, Subscriptions
+from infra.routing import DeadLetters, EventBus, Schedules, Subscriptions
 from infra.state import Secrets, StateTable
 from infra.workflow import Alarms, RefreshWorkflow, Webhook
 from services.topology import TOPOLOGY
@@ -73,6 +73,7 @@ environment: dict[str, pulumi.Input[str]] = {
 if "eskomsepush" in secrets.parameters:
     environment["ESKOMSEPUSH_TOKEN_PARAM"] = secrets.parameters["eskomsepush"].name
 parameter_arns = {k: p.arn for k, p in secrets.parameters.items()}
+dead_letters = DeadLetters("dead-letters", tags=tags)
 functions = {
     s.name: ServiceFunction(
         f"{prefix}-{s.name.replace('_', '-')}",
@@ -82,6 +83,7 @@ functions = {
         environment=environment,
         table_arn=table.table.arn,
         bus_arn=bus.bus.arn,
+        failures=dead_letters.async_failures,
         parameter_arns=parameter_arns,
         log_retention_days=log_days,
         tags=tags,
@@ -91,11 +93,17 @@ functions = {
 
 # --- routing, schedules, workflow, webhook, alarms — all from the topology
 subscriptions = Subscriptions(
-    f"{prefix}-sub", subscriptions=TOPOLOGY.subscriptions, bus=bus.bus, functions=functions, tags=tags
+    f"{prefix}-sub",
+    subscriptions=TOPOLOGY.subscriptions,
+    bus=bus.bus,
+    functions=functions,
+    dead_letters=dead_letters.deliveries,
+    tags=tags,
 )
 schedules = Schedules(
     f"{prefix}-sched",
     functions=functions,
+    dead_letters=dead_letters.deliveries,
     tags=tags,
     schedules=tuple(
         dataclasses.replace(s, expression=schedule_overrides.get(s.name, s.expression)) for s in TOPOLOGY.schedules
@@ -106,17 +114,14 @@ workflow = RefreshWorkflow(
     workflow=TOPOLOGY.workflows[0],
     functions=functions,
     bus=bus.bus,
+    dead_letters=dead_letters.deliveries,
     log_retention_days=log_days,
     tags=tags,
 )
 bot = next(s.name for s in TOPOLOGY.services if s.webhook)
 webhook = Webhook("webhook", function=functions[bot])
-queues = {
-    **{f"sub-{k}": q for k, q in subscriptions.dead_letters.items()},
-    "schedules": schedules.dead_letters,
-    "refresh-start": workflow.dead_letters,
-    **{f"async-{k}": f.failures for k, f in functions.items()},
-}
+dead_letters.allow_rules([r.arn for r in subscriptions.rules.values()] + [workflow.rule.arn])
+queues = {"deliveries": dead_letters.deliveries, "async-failures": dead_letters.async_failures}
 alarms = Alarms(
     "alarms",
     queues=queues,

@@ -10,6 +10,7 @@ BENCHMARKS = {
     "telegram": "benchmarks.telegram_send",
     "embedded": "benchmarks.embedded_fanout",
     "artifacts": "benchmarks.lambda_artifacts",
+    "cost": "benchmarks.cost_model",
 }
 
 

@@ -37,6 +37,7 @@ class ServiceFunction(pulumi.ComponentResource):
         environment: Mapping[str, pulumi.Input[str]],
         table_arn: pulumi.Input[str],
         bus_arn: pulumi.Input[str],
+        failures: aws.sqs.Queue,
         parameter_arns: Mapping[str, pulumi.Input[str]],
         log_retention_days: int,
         tags: Mapping[str, str],
@@ -52,7 +53,7 @@ class ServiceFunction(pulumi.ComponentResource):
             tags=dict(tags),
             opts=child,
         )
-        self.failures = encrypted_queue(f"{name}-async-failures", self, tags)
+        self.failures = failures
         self.role = aws.iam.Role(
             f"{name}-role",
             assume_role_policy=json.dumps(assume_role("lambda.amazonaws.com")),

@@ -42,6 +42,29 @@ class EventBus(pulumi.ComponentResource):
         self.register_outputs({"bus_name": self.bus.name})
 
 
+class DeadLetters(pulumi.ComponentResource):
+    """Two encrypted dead-letter queues: `deliveries` (every rule target and schedule) and
+    `async_failures` (every function's failed asynchronous invocations). Fewer queues, same
+    coverage: each message says where it came from, and two alarms watch them."""
+
+    def __init__(self, name: str, *, tags: Mapping[str, str], opts: pulumi.ResourceOptions | None = None) -> None:
+        super().__init__("loadshed:routing:DeadLetters", name, None, opts)
+        self.deliveries = encrypted_queue(f"{name}-deliveries", self, tags)
+        self.async_failures = encrypted_queue(f"{name}-async-failures", self, tags)
+        self.register_outputs({})
+
+    def allow_rules(self, rule_arns: list[pulumi.Output[str]]) -> aws.sqs.QueuePolicy:
+        """Let exactly these EventBridge rules put undeliverable events into `deliveries`."""
+        return aws.sqs.QueuePolicy(
+            "dead-letters-rules",
+            queue_url=self.deliveries.id,
+            opts=pulumi.ResourceOptions(parent=self),
+            policy=pulumi.Output.all(self.deliveries.arn, *rule_arns).apply(
+                lambda a: json.dumps(dead_letter_queue_policy(a[0], a[1:], "events.amazonaws.com"))
+            ),
+        )
+
+
 class Subscriptions(pulumi.ComponentResource):
     """Per topology subscription: a rule with its pattern, a target with a DLQ and an explicit
     RetryPolicy, and a Lambda permission scoped to that rule."""
@@ -53,6 +76,7 @@ class Subscriptions(pulumi.ComponentResource):
         subscriptions: tuple[Subscription, ...],
         bus: aws.cloudwatch.EventBus,
         functions: Mapping[str, ServiceFunction],
+        dead_letters: aws.sqs.Queue,
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -70,21 +94,12 @@ class Subscriptions(pulumi.ComponentResource):
                 tags=dict(tags),
                 opts=child,
             )
-            dlq = encrypted_queue(f"{name}-{sub.name}-dlq", self, tags)
-            aws.sqs.QueuePolicy(
-                f"{name}-{sub.name}-dlq-policy",
-                queue_url=dlq.id,
-                opts=child,
-                policy=pulumi.Output.all(dlq.arn, rule.arn).apply(
-                    lambda a: json.dumps(dead_letter_queue_policy(a[0], [a[1]], "events.amazonaws.com"))
-                ),
-            )
             aws.cloudwatch.EventTarget(
                 f"{name}-{sub.name}-target",
                 rule=rule.name,
                 event_bus_name=bus.name,
                 arn=function.arn,
-                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dlq.arn),
+                dead_letter_config=aws.cloudwatch.EventTargetDeadLetterConfigArgs(arn=dead_letters.arn),
                 retry_policy=aws.cloudwatch.EventTargetRetryPolicyArgs(
                     maximum_retry_attempts=sub.retry.maximum_retry_attempts,
                     maximum_event_age_in_seconds=sub.retry.maximum_event_age_seconds,
@@ -99,7 +114,7 @@ class Subscriptions(pulumi.ComponentResource):
                 source_arn=rule.arn,
                 opts=child,
             )
-            self.rules[sub.name], self.dead_letters[sub.name] = rule, dlq
+            self.rules[sub.name] = rule
         self.register_outputs({})
 
 
@@ -112,12 +127,13 @@ class Schedules(pulumi.ComponentResource):
         *,
         schedules: tuple[Schedule, ...],
         functions: Mapping[str, ServiceFunction],
+        dead_letters: aws.sqs.Queue,
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("loadshed:routing:Schedules", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.dead_letters = encrypted_queue(f"{name}-dlq", self, tags)
+        self.dead_letters = dead_letters
         targets = sorted({s.service for s in schedules})
         role = aws.iam.Role(
             f"{name}-role",

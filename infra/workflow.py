@@ -10,8 +10,8 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.asl import workflow_asl
-from infra.functions import ServiceFunction, encrypted_queue
-from infra.policies import assume_role, dead_letter_queue_policy, start_execution_policy, state_machine_policy
+from infra.functions import ServiceFunction
+from infra.policies import assume_role, start_execution_policy, state_machine_policy
 from services.topology import Workflow
 
 
@@ -23,6 +23,7 @@ class RefreshWorkflow(pulumi.ComponentResource):
         workflow: Workflow,
         functions: Mapping[str, ServiceFunction],
         bus: aws.cloudwatch.EventBus,
+        dead_letters: aws.sqs.Queue,
         log_retention_days: int,
         tags: Mapping[str, str],
         opts: pulumi.ResourceOptions | None = None,
@@ -86,15 +87,7 @@ class RefreshWorkflow(pulumi.ComponentResource):
             opts=child,
             policy=self.state_machine.arn.apply(lambda a: json.dumps(start_execution_policy(a))),
         )
-        self.dead_letters = encrypted_queue(f"{name}-start-dlq", self, tags)
-        aws.sqs.QueuePolicy(
-            f"{name}-start-dlq-policy",
-            queue_url=self.dead_letters.id,
-            opts=child,
-            policy=pulumi.Output.all(self.dead_letters.arn, self.rule.arn).apply(
-                lambda a: json.dumps(dead_letter_queue_policy(a[0], [a[1]], "events.amazonaws.com"))
-            ),
-        )
+        self.dead_letters = dead_letters
         aws.cloudwatch.EventTarget(
             f"{name}-start-target",
             rule=self.rule.name,

@@ -155,6 +155,14 @@ class OutboxItem:
 
 
 @dataclass(frozen=True)
+class ChatSettings:
+    remind_minutes: int | None = 30
+    quiet_start: str | None = None
+    quiet_end: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class ScheduleRecord:
     """The last computed schedule of an area: its hash, slots (JSON) and how far it reaches."""
 
@@ -165,17 +173,19 @@ class ScheduleRecord:
 
 @dataclass(frozen=True)
 class SubscriptionRecord:
+    """A chat following an area, carrying the chat's delivery settings (kept in step by
+    `save_settings`), so fan-outs read one index query instead of one item per recipient."""
+
     chat_id: int
     area_id: str
     area_name: str | None = None
-
-
-@dataclass(frozen=True)
-class ChatSettings:
     remind_minutes: int | None = 30
     quiet_start: str | None = None
     quiet_end: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def settings(self) -> ChatSettings:
+        return ChatSettings(self.remind_minutes, self.quiet_start, self.quiet_end)
 
 
 class StageStore(Protocol):
@@ -229,6 +239,10 @@ class SubscriptionStore(Protocol):
         """Chats following `area_id` (an index lookup, never a scan), ascending."""
         ...
 
+    def area_subscriptions(self, area_id: str) -> list[SubscriptionRecord]:
+        """The subscriptions of an area with each chat's delivery settings (one index query)."""
+        ...
+
     def subscribed_areas(self) -> list[str]:
         """Areas with at least one subscriber."""
         ...
@@ -237,7 +251,9 @@ class SubscriptionStore(Protocol):
 class ChatStore(Protocol):
     def get_settings(self, chat_id: int) -> ChatSettings: ...
 
-    def save_settings(self, chat_id: int, settings: ChatSettings) -> None: ...
+    def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
+        """Store the chat's settings and copy them onto its subscriptions, atomically."""
+        ...
 
 
 class KeyValueStore(Protocol):

@@ -11,7 +11,7 @@ Key design (pk / sk; GSI1 = gsi1pk / gsi1sk):
 | subscription | `CHAT#<chat>` | `SUB#<area>` | GSI1: `AREA#<area>` / `CHAT#<chat>` → subscribers by area |
 | chat area count | `CHAT#<chat>` | `COUNT` | enforces the per-chat limit in the same transaction |
 | area subscriber count | `AREAS` | `<area>` | `n > 0` → area is subscribed (no scan to list areas) |
-| chat settings | `CHAT#<chat>` | `SETTINGS` | reminder lead time, quiet hours |
+| chat settings | `CHAT#<chat>` | `SETTINGS` | reminder lead, quiet hours (copied onto the chat's subscriptions) |
 | claim (send-once, dedupe) | `CLAIM#<key>` | `CLAIM` | `expires_at`; `ttl` lets DynamoDB expire it |
 | value (cursor, offset, quota) | `KV#<key>` | `KV` | optional `ttl` |
 
@@ -89,6 +89,23 @@ def _item(**values: Any) -> dict[str, Any]:
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
     return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+def _delivery(remind: int | None, quiet_start: str | None, quiet_end: str | None) -> dict[str, Any]:
+    """Delivery settings as subscription attributes (`remind` -1 = reminders off)."""
+    return {"remind": -1 if remind is None else remind, "quiet_start": quiet_start, "quiet_end": quiet_end}
+
+
+def _subscription(row: dict[str, Any]) -> SubscriptionRecord:
+    remind = int(row.get("remind", 30))
+    return SubscriptionRecord(
+        int(row["chat_id"]),
+        row["area_id"],
+        row.get("area_name"),
+        None if remind < 0 else remind,
+        row.get("quiet_start"),
+        row.get("quiet_end"),
+    )
 
 
 def _cancelled_reasons(exc: ClientError) -> list[str]:
@@ -288,6 +305,7 @@ class DynamoDBStore:
                 chat_id=sub.chat_id,
                 area_id=sub.area_id,
                 area_name=sub.area_name,
+                **_delivery(sub.remind_minutes, sub.quiet_start, sub.quiet_end),
             ),
             "ConditionExpression": "attribute_not_exists(pk)",
         }
@@ -328,7 +346,7 @@ class DynamoDBStore:
             KeyConditionExpression="pk = :p AND begins_with(sk, :s)",
             ExpressionAttributeValues=_item(**{":p": f"CHAT#{chat_id}", ":s": "SUB#"}),
         )
-        return [SubscriptionRecord(chat_id, r["area_id"], r.get("area_name")) for r in rows]
+        return [_subscription(r) for r in rows]
 
     def area_subscribers(self, area_id: str) -> list[int]:
         rows = self._query(
@@ -337,6 +355,14 @@ class DynamoDBStore:
             ExpressionAttributeValues=_item(**{":a": f"AREA#{area_id}"}),
         )
         return sorted(int(r["chat_id"]) for r in rows)
+
+    def area_subscriptions(self, area_id: str) -> list[SubscriptionRecord]:
+        rows = self._query(
+            IndexName=GSI1,
+            KeyConditionExpression="gsi1pk = :a",
+            ExpressionAttributeValues=_item(**{":a": f"AREA#{area_id}"}),
+        )
+        return sorted((_subscription(r) for r in rows), key=lambda s: s.chat_id)
 
     def subscribed_areas(self) -> list[str]:
         rows = self._query(KeyConditionExpression="pk = :p", ExpressionAttributeValues=_item(**{":p": "AREAS"}))
@@ -348,9 +374,32 @@ class DynamoDBStore:
         return ChatSettings(**json.loads(item["body"])) if item else ChatSettings()
 
     def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
-        self._c.put_item(
-            TableName=self.table, Item=_item(pk=f"CHAT#{chat_id}", sk="SETTINGS", body=json.dumps(asdict(settings)))
-        )
+        delivery = _delivery(settings.remind_minutes, settings.quiet_start, settings.quiet_end)
+        names = {f"#{k}": k for k in delivery}
+        values = {f":{k}": _ser.serialize(v) for k, v in delivery.items()}
+        put = {
+            "Put": {
+                "TableName": self.table,
+                "Item": _item(pk=f"CHAT#{chat_id}", sk="SETTINGS", body=json.dumps(asdict(settings))),
+            }
+        }
+        for _ in range(3):  # a subscription removed meanwhile cancels the transaction: read again, retry
+            updates = [
+                {
+                    "Update": {
+                        "TableName": self.table,
+                        "Key": _item(pk=f"CHAT#{chat_id}", sk=f"SUB#{sub.area_id}"),
+                        "UpdateExpression": "SET " + ", ".join(f"#{k} = :{k}" for k in delivery),
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeNames": names,
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+                for sub in self.chat_subscriptions(chat_id)
+            ]
+            if self._transact([put, *updates]) is None:
+                return
+        raise RuntimeError(f"settings of chat {chat_id} could not be saved: subscriptions kept changing")
 
     # --- claims and values -------------------------------------------------------------------
     def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:

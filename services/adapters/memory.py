@@ -193,11 +193,23 @@ class InMemoryStore:
     def subscribed_areas(self) -> list[str]:
         return sorted({a for (_, a) in self._subs})
 
+    def area_subscriptions(self, area_id: str) -> list[SubscriptionRecord]:
+        return sorted((s for (_, a), s in self._subs.items() if a == area_id), key=lambda s: s.chat_id)
+
     def get_settings(self, chat_id: int) -> ChatSettings:
         return copy.deepcopy(self._settings.get(chat_id, ChatSettings()))
 
     def save_settings(self, chat_id: int, settings: ChatSettings) -> None:
-        self._settings[chat_id] = copy.deepcopy(settings)
+        with self._lock:
+            self._settings[chat_id] = copy.deepcopy(settings)
+            for key, sub in list(self._subs.items()):
+                if key[0] == chat_id:
+                    self._subs[key] = replace(
+                        sub,
+                        remind_minutes=settings.remind_minutes,
+                        quiet_start=settings.quiet_start,
+                        quiet_end=settings.quiet_end,
+                    )
 
     def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
         with self._lock:

@@ -52,6 +52,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE claims (key TEXT PRIMARY KEY, expires_at REAL NOT NULL);
     CREATE TABLE kv (key TEXT PRIMARY KEY, value TEXT NOT NULL, expires_at REAL);
     """,
+    """
+    ALTER TABLE subscriptions ADD COLUMN remind_minutes INTEGER DEFAULT 30;
+    ALTER TABLE subscriptions ADD COLUMN quiet_start TEXT;
+    ALTER TABLE subscriptions ADD COLUMN quiet_end TEXT;
+    """,
 )
 
 
@@ -224,7 +229,11 @@ class SQLiteStore:
             count = db.execute("SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (sub.chat_id,)).fetchone()[0]
             if count >= limit:
                 raise SubscriptionLimitError(f"chat {sub.chat_id} already follows {limit} areas")
-            db.execute("INSERT INTO subscriptions VALUES (?, ?, ?)", (sub.chat_id, sub.area_id, sub.area_name))
+            db.execute(
+                "INSERT INTO subscriptions (chat_id, area_id, area_name, remind_minutes, quiet_start, quiet_end) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (sub.chat_id, sub.area_id, sub.area_name, sub.remind_minutes, sub.quiet_start, sub.quiet_end),
+            )
             self._enqueue(db, outbox)
             return True
 
@@ -237,12 +246,44 @@ class SQLiteStore:
             return True
 
     def chat_subscriptions(self, chat_id: int) -> list[SubscriptionRecord]:
-        rows = self._query("SELECT area_id, area_name FROM subscriptions WHERE chat_id = ? ORDER BY area_id", chat_id)
-        return [SubscriptionRecord(chat_id, str(a), None if n is None else str(n)) for a, n in rows]
+        rows = self._query(
+            "SELECT area_id, area_name, remind_minutes, quiet_start, quiet_end FROM subscriptions WHERE chat_id = ? "
+            "ORDER BY area_id",
+            chat_id,
+        )
+        return [
+            SubscriptionRecord(
+                chat_id,
+                str(a),
+                None if n is None else str(n),
+                None if r is None else int(str(r)),
+                None if qs is None else str(qs),
+                None if qe is None else str(qe),
+            )
+            for a, n, r, qs, qe in rows
+        ]
 
     def area_subscribers(self, area_id: str) -> list[int]:
         rows = self._query("SELECT chat_id FROM subscriptions WHERE area_id = ? ORDER BY chat_id", area_id)
         return [int(str(r[0])) for r in rows]
+
+    def area_subscriptions(self, area_id: str) -> list[SubscriptionRecord]:
+        rows = self._query(
+            "SELECT chat_id, area_name, remind_minutes, quiet_start, quiet_end FROM subscriptions WHERE area_id = ? "
+            "ORDER BY chat_id",
+            area_id,
+        )
+        return [
+            SubscriptionRecord(
+                int(str(c)),
+                area_id,
+                None if n is None else str(n),
+                None if r is None else int(str(r)),
+                None if qs is None else str(qs),
+                None if qe is None else str(qe),
+            )
+            for c, n, r, qs, qe in rows
+        ]
 
     def subscribed_areas(self) -> list[str]:
         return [str(r[0]) for r in self._query("SELECT DISTINCT area_id FROM subscriptions ORDER BY area_id")]
@@ -257,6 +298,10 @@ class SQLiteStore:
             db.execute(
                 "INSERT INTO chat_settings VALUES (?, ?) ON CONFLICT (chat_id) DO UPDATE SET body = excluded.body",
                 (chat_id, json.dumps(asdict(settings))),
+            )
+            db.execute(
+                "UPDATE subscriptions SET remind_minutes = ?, quiet_start = ?, quiet_end = ? WHERE chat_id = ?",
+                (settings.remind_minutes, settings.quiet_start, settings.quiet_end, chat_id),
             )
 
     # --- claims and values -------------------------------------------------------------------

@@ -83,7 +83,11 @@ def subscribe(deps: BotDeps, chat_id: int, area_id: str, name: str) -> str:
         chat_id=chat_id, area_id=area_id, area_name=name, action="added", occurred_at=deps.clock.now()
     )
     try:
-        added = deps.store.add_subscription(SubscriptionRecord(chat_id, area_id, name), [event], MAX_AREAS)
+        settings = deps.store.get_settings(chat_id)
+        record = SubscriptionRecord(
+            chat_id, area_id, name, settings.remind_minutes, settings.quiet_start, settings.quiet_end
+        )
+        added = deps.store.add_subscription(record, [event], MAX_AREAS)
     except SubscriptionLimitError:
         return Reply.limit.format(limit=MAX_AREAS)
     relay(deps.store, deps.publisher, deps.clock)

@@ -13,7 +13,7 @@ the fan-out stops at its cursor and publishes `FanOutPaused`, which brings it ba
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -21,6 +21,7 @@ from schemas import Event, FanOutPaused, NotificationFailed, NotificationSent
 from schemas.events import NotificationKind
 from services.chats import deactivate_chat, in_quiet_hours
 from services.ports import (
+    ChatSettings,
     ChatStore,
     ChatUnavailableError,
     Clock,
@@ -97,6 +98,7 @@ def fan_out(
     reserve_seconds: float = 20.0,
     lease_seconds: int = 960,
     checkpoint_every: int = 1,
+    settings: Mapping[int, ChatSettings] | None = None,
 ) -> FanOutResult:
     """Send `compose(chat)` to each recipient once for this fact. Raises `FanOutBusyError` or, when
     Telegram keeps failing, `MessengerUnavailableError`/`RateLimitedError` (the cursor is kept)."""
@@ -136,7 +138,8 @@ def fan_out(
                     ]
                 )
                 break
-            silent = in_quiet_hours(store.get_settings(chat), clock.now())
+            chat_settings = settings.get(chat, ChatSettings()) if settings is not None else store.get_settings(chat)
+            silent = in_quiet_hours(chat_settings, clock.now())
             try:
                 messenger.send_text(chat, compose(chat), silent=silent)
                 result.sent.append(chat)

@@ -18,7 +18,7 @@ from schemas import Event, FanOutPaused, ScheduleUpdated, StageChanged, event_cl
 from schemas.events import Region
 from services import messages
 from services.notifier.fanout import FanOutResult, FanOutStore, fan_out
-from services.ports import Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
+from services.ports import ChatSettings, Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
 from services.relay import relay
 from services.schedule_fetcher.slots import compute_slots, region_of_area
 
@@ -62,14 +62,16 @@ def _finish(result: FanOutResult, deps: NotifierDeps) -> FanOutResult:
 def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
     now = deps.clock.now()
     chats: dict[int, list[str]] = defaultdict(list)
+    settings: dict[int, ChatSettings] = {}
     names: dict[str, str] = {}
     slots = {}
     for area in _areas_for(event.region, deps):
         tt = deps.store.get_timetable(area)
         names[area] = tt.name if tt else area
         slots[area] = compute_slots(tt, event.stage, event.next_stages, now, timedelta(hours=24)) if tt else []
-        for chat in deps.store.area_subscribers(area):
-            chats[chat].append(area)
+        for sub in deps.store.area_subscriptions(area):
+            chats[sub.chat_id].append(area)
+            settings[sub.chat_id] = sub.settings
 
     def compose(chat: int) -> str:
         areas = [(names[a], slots[a]) for a in sorted(chats[chat])]
@@ -80,6 +82,7 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
         fact_key=stage_fact(event),
         recipients=list(chats),
         compose=compose,
+        settings=settings,
         cause=event,
         store=deps.store,
         messenger=deps.messenger,
@@ -95,10 +98,12 @@ def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutRes
         return FanOutResult()  # already in the stage message
     now = deps.clock.now()
     text = messages.schedule_updated(event.area_name, event.slots, event.stale, now)
+    subs = deps.store.area_subscriptions(event.area_id)
     result = fan_out(
         kind="schedule_updated",
         fact_key=schedule_fact(event),
-        recipients=deps.store.area_subscribers(event.area_id),
+        recipients=[s.chat_id for s in subs],
+        settings={s.chat_id: s.settings for s in subs},
         compose=lambda _: text,
         cause=event,
         store=deps.store,

@@ -8,10 +8,12 @@ from services import bootstrap
 from services.lambda_support import dispatch
 from services.reminder.logic import ReminderDeps, ReminderReport, remind
 
+_CACHE: dict[str, Any] = {}  # timetables kept across invocations of one container (an hour at most)
+
 
 def handle(event: Any, context: Any = None) -> dict[str, Any]:
     c = bootstrap.container()
     every = int(c.settings.get("env", {}).get("LOADSHED_FANOUT_CHECKPOINT") or 1)
-    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock, max(every, 1))
+    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock, max(every, 1), _CACHE)
     report: ReminderReport = dispatch(event, {}, {"remind": lambda: remind(deps)})
     return {"sent": len(report.sent), "failed": len(report.failed)}

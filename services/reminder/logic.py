@@ -1,7 +1,9 @@
 """Reminder: shortly before a chat's power goes off, tell it — once per (chat, area, slot start).
 
 Slots come from the stored timetable and the stage in force now (no upstream calls), so a slot
-that vanished because the stage dropped is never reminded. Chats are grouped by lead time; each
+that vanished because the stage dropped is never reminded. Cheap per round: stages read once,
+timetables kept an hour per container, subscribers (with their settings) read only for areas with
+an outage in the next four hours. Chats are grouped by lead time; each
 (area, slot, lead) is one fact sent through the send-once fan-out (one store write per message;
 later rounds only read its `done` cursor). Nothing is sent during a chat's quiet hours; a chat
 with reminders off gets none.
@@ -20,12 +22,13 @@ from schemas import OutageSlot
 from services import messages
 from services.chats import in_quiet_hours
 from services.notifier.fanout import FanOutStore, fan_out
-from services.ports import Clock, Messenger, Publisher, StageStore, TimetableStore
+from services.ports import Clock, Messenger, Publisher, StageStore, Timetable, TimetableStore
 from services.relay import relay
 from services.schedule_fetcher.slots import compute_slots, region_of_area
 
 log = logging.getLogger("loadshed.reminder")
 MAX_LEAD = timedelta(hours=4)
+TIMETABLE_TTL = timedelta(hours=1)
 
 
 class ReminderStore(FanOutStore, TimetableStore, StageStore, Protocol):
@@ -39,12 +42,25 @@ class ReminderDeps:
     publisher: Publisher
     clock: Clock
     checkpoint_every: int = 1
+    cache: dict[str, tuple[datetime, Timetable | None]] = field(default_factory=dict)
 
 
 @dataclass
 class ReminderReport:
     sent: list[tuple[int, str, str]] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+
+
+def _timetable(deps: ReminderDeps, area: str) -> Timetable | None:
+    """Timetables change about once a day; a container keeps them for `TIMETABLE_TTL`."""
+    now = deps.clock.now()
+    key = f"{id(deps.store)}:{area}"  # one cache may outlive a store (tests, several runtimes)
+    cached = deps.cache.get(key)
+    if cached is not None and now - cached[0] < TIMETABLE_TTL:
+        return cached[1]
+    tt = deps.store.get_timetable(area)
+    deps.cache[key] = (now, tt)
+    return tt
 
 
 def _composer(area_name: str, slot: OutageSlot, now: datetime) -> Callable[[int], str]:
@@ -56,30 +72,31 @@ def remind(deps: ReminderDeps) -> ReminderReport:
     """One reminder round (run every few minutes by the schedule)."""
     now, store = deps.clock.now(), deps.store
     report = ReminderReport()
+    stages = {region: store.get_stage(region) for region in ("national", "capetown")}  # once per round
     try:
         for area in store.subscribed_areas():
-            tt = store.get_timetable(area)
-            stage = store.get_stage(region_of_area(area)) or store.get_stage("national")
+            tt = _timetable(deps, area)
+            stage = stages[region_of_area(area)] or stages["national"]
             if tt is None or stage is None:
                 continue
-            for slot in compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD):
-                if slot.start <= now:
-                    continue
+            upcoming = [s for s in compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD) if s.start > now]
+            subs = store.area_subscriptions(area) if upcoming else []  # settings come with the subscriptions
+            for slot in upcoming:
                 by_lead: dict[int, list[int]] = defaultdict(list)
-                for chat in store.area_subscribers(area):
-                    settings = store.get_settings(chat)
-                    lead = settings.remind_minutes
+                for sub in subs:
+                    lead = sub.remind_minutes
                     if (
                         lead is not None
                         and slot.start - timedelta(minutes=lead) <= now
-                        and not in_quiet_hours(settings, now)
+                        and not in_quiet_hours(sub.settings, now)
                     ):
-                        by_lead[lead].append(chat)
+                        by_lead[lead].append(sub.chat_id)
                 for lead, chats in sorted(by_lead.items()):
                     result = fan_out(
                         kind="reminder",
                         fact_key=f"remind:{area}:{slot.start.isoformat()}:{lead}",
                         recipients=chats,
+                        settings={s.chat_id: s.settings for s in subs},
                         compose=_composer(tt.name, slot, now),
                         cause=None,
                         store=store,

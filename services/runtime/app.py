@@ -21,7 +21,7 @@ from services.adapters.esk_factory import stage_source_and_timetables
 from services.adapters.sqlite_store import SQLiteStore
 from services.adapters.telegram import TelegramClient
 from services.bot.commands import BotDeps
-from services.ports import Clock, Messenger, StageSource, TimetableSource
+from services.ports import Clock, Messenger, StageSource, Store, TimetableSource
 from services.ratelimit import LimitedMessenger, RateLimiter
 from services.refresh import handler as refresh_handler
 from services.relay import relay
@@ -46,7 +46,7 @@ class EmbeddedContext:
 @dataclass
 class Runtime:
     container: bootstrap.Container
-    store: SQLiteStore
+    store: Store
     queue: DeliveryQueue
     bus: LocalBus
     dispatcher: Dispatcher
@@ -83,7 +83,9 @@ class Runtime:
 
     def close(self) -> None:
         self.queue.close()
-        self.store.close()
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
         bootstrap.install(None)
 
 
@@ -101,10 +103,12 @@ def build_runtime(
     sleep: Callable[[float], None] = time.sleep,
     on_routed: Callable[[Routed], None] | None = None,
     bot_username: str | None = None,
+    store: Store | None = None,
 ) -> Runtime:
     """Wire the embedded runtime from `config`; keyword arguments replace adapters (demo, tests)."""
     Path(config.db).parent.mkdir(parents=True, exist_ok=True)
-    store, queue = SQLiteStore(config.db), DeliveryQueue(config.db)
+    store = store if store is not None else SQLiteStore(config.db)
+    queue = DeliveryQueue(config.db)
     clock = clock or bootstrap.SystemClock()
     if stage_source is None:
         env = {

@@ -182,3 +182,16 @@ def test_values_with_ttl(store):
     store.put_value("cache", "x", ttl_seconds=60, now=NOW)
     assert store.get_value("cache", now=NOW + timedelta(seconds=30)) == "x"
     assert store.get_value("cache", now=NOW + timedelta(seconds=90)) is None
+
+
+def test_settings_travel_with_subscriptions(store):
+    store.add_subscription(SubscriptionRecord(1, "a", "A", remind_minutes=45), [])
+    store.add_subscription(SubscriptionRecord(2, "a", "A"), [])
+    store.add_subscription(SubscriptionRecord(1, "b", "B", remind_minutes=45), [])
+    assert [(s.chat_id, s.remind_minutes) for s in store.area_subscriptions("a")] == [(1, 45), (2, 30)]
+    store.save_settings(1, ChatSettings(remind_minutes=None, quiet_start="22:00", quiet_end="06:00"))
+    [first, second] = store.area_subscriptions("a")
+    assert first.settings == ChatSettings(None, "22:00", "06:00") and second.settings == ChatSettings()
+    assert store.area_subscriptions("b")[0].settings == ChatSettings(None, "22:00", "06:00")
+    assert store.chat_subscriptions(1)[0].remind_minutes is None
+    assert store.area_subscriptions("nowhere") == []

@@ -56,6 +56,15 @@ def test_every_subscription_has_rule_target_with_dlq_and_retry_and_scoped_permis
         assert permission.inputs["sourceArn"].endswith(rule.name)  # scoped to exactly this rule
 
 
+def test_dead_letter_queue_admits_exactly_the_rules(program):
+    [policy] = by_type(program, "aws:sqs/queuePolicy:QueuePolicy")
+    doc = json.loads(policy.inputs["policy"])
+    sources = doc["Statement"][0]["Condition"]["ArnEquals"]["aws:SourceArn"]
+    rules = by_type(program, "aws:cloudwatch/eventRule:EventRule")
+    assert len(sources) == len(rules) == len(TOPOLOGY.subscriptions) + len(TOPOLOGY.workflows)
+    assert doc["Statement"][0]["Principal"] == {"Service": "events.amazonaws.com"}
+
+
 def test_replayed_events_do_not_reach_side_effecting_rules(program):
     for rule in by_type(program, "aws:cloudwatch/eventRule:EventRule"):
         pattern = json.loads(rule.inputs["eventPattern"])
@@ -156,7 +165,8 @@ def test_webhook_alarms_and_outputs(program):
     assert url.inputs["authorizationType"] == "NONE"
     alarms = by_type(program, "aws:cloudwatch/metricAlarm:MetricAlarm")
     dlq_alarms = [a for a in alarms if a.inputs["metricName"] == "ApproximateNumberOfMessagesVisible"]
-    assert len(dlq_alarms) == len(by_type(program, "aws:sqs/queue:Queue"))
+    assert len(dlq_alarms) == len(by_type(program, "aws:sqs/queue:Queue")) == 2
+    assert len(alarms) <= 10  # within CloudWatch's always-free alarms
     assert sum(a.inputs["metricName"] == "Errors" for a in alarms) == len(TOPOLOGY.services)
     assert any(a.inputs["metricName"] == "ExecutionsFailed" for a in alarms)
     [sub] = by_type(program, "aws:sns/topicSubscription:TopicSubscription")
