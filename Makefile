@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contract pytest demo bench format clean
+.PHONY: run test lint typecheck contract pytest demo bench package format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "loadshed needs Python >= 3.11")'
@@ -39,6 +39,10 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# Lambda artifacts for AWS (arm64 layer from PyPI); `pulumi up` also builds them when missing.
+package: $(STAMP)
+	$(BIN)/python -m infra.packaging --platform lambda
 
 format: $(STAMP)
 	$(BIN)/ruff format .

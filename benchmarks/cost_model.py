@@ -267,12 +267,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--changes-per-day", type=int, default=6)
     parser.add_argument("--poll-minutes", type=int, default=5)
     parser.add_argument("--refreshes-per-day", type=int, default=20)
+    parser.add_argument("--checkpoint", type=int, default=25, help="fan-out cursor written every N messages")
     args = parser.parse_args(argv or [])
     started = time.perf_counter()
-    daily = simulate(args.subscribers, args.areas, args.changes_per_day, args.poll_minutes, args.refreshes_per_day, 25)
+    daily = simulate(
+        args.subscribers, args.areas, args.changes_per_day, args.poll_minutes, args.refreshes_per_day, args.checkpoint
+    )
     print(
         f"cost model: {args.subscribers} subscribers in {args.areas} areas, {args.changes_per_day} stage changes/day, "
-        f"{args.poll_minutes}-min polling, {args.refreshes_per_day} refreshes/day (prices of {PRICES_DATE}, us-east-1)"
+        f"{args.poll_minutes}-min polling, {args.refreshes_per_day} refreshes/day, checkpoint every {args.checkpoint} "
+        f"(prices of {PRICES_DATE}, us-east-1)"
     )
     print(f"  {'item':26} {'per day':>14} {'per month':>14} {'$/month':>9} {'$/month (free tier)':>20}")
     paid, free = monthly(daily, False), monthly(daily, True)
