@@ -245,45 +245,34 @@ class SQLiteStore:
             self._enqueue(db, outbox)
             return True
 
-    def chat_subscriptions(self, chat_id: int) -> list[SubscriptionRecord]:
-        rows = self._query(
-            "SELECT area_id, area_name, remind_minutes, quiet_start, quiet_end FROM subscriptions WHERE chat_id = ? "
-            "ORDER BY area_id",
-            chat_id,
+    _SUBS = "SELECT chat_id, area_id, area_name, remind_minutes, quiet_start, quiet_end FROM subscriptions"
+
+    @staticmethod
+    def _subscription(row: tuple[object, ...]) -> SubscriptionRecord:
+        def text(value: object) -> str | None:
+            return None if value is None else str(value)
+
+        chat, area, name, remind, quiet_start, quiet_end = row
+        return SubscriptionRecord(
+            int(str(chat)),
+            str(area),
+            text(name),
+            None if remind is None else int(str(remind)),
+            text(quiet_start),
+            text(quiet_end),
         )
-        return [
-            SubscriptionRecord(
-                chat_id,
-                str(a),
-                None if n is None else str(n),
-                None if r is None else int(str(r)),
-                None if qs is None else str(qs),
-                None if qe is None else str(qe),
-            )
-            for a, n, r, qs, qe in rows
-        ]
+
+    def chat_subscriptions(self, chat_id: int) -> list[SubscriptionRecord]:
+        rows = self._query(f"{self._SUBS} WHERE chat_id = ? ORDER BY area_id", chat_id)
+        return [self._subscription(r) for r in rows]
 
     def area_subscribers(self, area_id: str) -> list[int]:
         rows = self._query("SELECT chat_id FROM subscriptions WHERE area_id = ? ORDER BY chat_id", area_id)
         return [int(str(r[0])) for r in rows]
 
     def area_subscriptions(self, area_id: str) -> list[SubscriptionRecord]:
-        rows = self._query(
-            "SELECT chat_id, area_name, remind_minutes, quiet_start, quiet_end FROM subscriptions WHERE area_id = ? "
-            "ORDER BY chat_id",
-            area_id,
-        )
-        return [
-            SubscriptionRecord(
-                int(str(c)),
-                area_id,
-                None if n is None else str(n),
-                None if r is None else int(str(r)),
-                None if qs is None else str(qs),
-                None if qe is None else str(qe),
-            )
-            for c, n, r, qs, qe in rows
-        ]
+        rows = self._query(f"{self._SUBS} WHERE area_id = ? ORDER BY chat_id", area_id)
+        return [self._subscription(r) for r in rows]
 
     def subscribed_areas(self) -> list[str]:
         return [str(r[0]) for r in self._query("SELECT DISTINCT area_id FROM subscriptions ORDER BY area_id")]

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from schemas import Event, FanOutPaused, ScheduleUpdated, StageChanged, event_class, parse_detail
-from schemas.events import Region
+from schemas.events import NotificationKind, Region
 from services import messages
 from services.notifier.fanout import FanOutResult, FanOutStore, fan_out
 from services.ports import ChatSettings, Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
@@ -54,6 +54,30 @@ def _areas_for(region: Region, deps: NotifierDeps) -> list[str]:
     return areas
 
 
+def _fan_out(
+    kind: NotificationKind,
+    fact: str,
+    recipients: list[int],
+    settings: dict[int, ChatSettings],
+    compose: Callable[[int], str],
+    cause: Event,
+    deps: NotifierDeps,
+) -> FanOutResult:
+    return fan_out(
+        kind=kind,
+        fact_key=fact,
+        recipients=recipients,
+        settings=settings,
+        compose=compose,
+        cause=cause,
+        store=deps.store,
+        messenger=deps.messenger,
+        clock=deps.clock,
+        time_left=deps.time_left,
+        checkpoint_every=deps.checkpoint_every,
+    )
+
+
 def _finish(result: FanOutResult, deps: NotifierDeps) -> FanOutResult:
     relay(deps.store, deps.publisher, deps.clock)
     return result
@@ -77,19 +101,7 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
         areas = [(names[a], slots[a]) for a in sorted(chats[chat])]
         return messages.stage_changed(event.region, event.stage, event.previous_stage, event.next_stages, areas, now)
 
-    result = fan_out(
-        kind="stage_changed",
-        fact_key=stage_fact(event),
-        recipients=list(chats),
-        compose=compose,
-        settings=settings,
-        cause=event,
-        store=deps.store,
-        messenger=deps.messenger,
-        clock=deps.clock,
-        time_left=deps.time_left,
-        checkpoint_every=deps.checkpoint_every,
-    )
+    result = _fan_out("stage_changed", stage_fact(event), list(chats), settings, compose, event, deps)
     return _finish(result, deps)
 
 
@@ -99,19 +111,8 @@ def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutRes
     now = deps.clock.now()
     text = messages.schedule_updated(event.area_name, event.slots, event.stale, now)
     subs = deps.store.area_subscriptions(event.area_id)
-    result = fan_out(
-        kind="schedule_updated",
-        fact_key=schedule_fact(event),
-        recipients=[s.chat_id for s in subs],
-        settings={s.chat_id: s.settings for s in subs},
-        compose=lambda _: text,
-        cause=event,
-        store=deps.store,
-        messenger=deps.messenger,
-        clock=deps.clock,
-        time_left=deps.time_left,
-        checkpoint_every=deps.checkpoint_every,
-    )
+    settings = {s.chat_id: s.settings for s in subs}
+    result = _fan_out("schedule_updated", schedule_fact(event), list(settings), settings, lambda _: text, event, deps)
     return _finish(result, deps)
 
 
