@@ -23,6 +23,7 @@ def correlation(correlation_id: str) -> Iterator[None]:
 class CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.correlation_id = _correlation.get()
+        record.correlation = f" [{record.correlation_id}]" if record.correlation_id else ""
         return True
 
 
@@ -47,7 +48,8 @@ def configure(level: str = "INFO", fmt: str = "text") -> None:
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s [%(correlation_id)s]"))
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)-7s %(name)s %(message)s%(correlation)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    logging.getLogger("urllib3").setLevel(logging.ERROR)  # its per-retry warnings repeat our one line
