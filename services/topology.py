@@ -178,7 +178,7 @@ SERVICES = (
         "Tells subscribers about stage and schedule changes, once each.",
         (NotificationSent, NotificationFailed, SubscriptionChanged, FanOutPaused),
         timeout_seconds=900,
-        reserved_concurrency=2,
+        reserved_concurrency=1,  # the send limiter is per container: one fan-out at a time keeps the bot ≤ 25/s
     ),
     Service(
         "reminder",
