@@ -69,6 +69,7 @@ environment: dict[str, pulumi.Input[str]] = {
     "LOADSHED_ADMIN_CHATS": ",".join(str(c) for c in (config.get_object("adminChats") or [])),
     "TELEGRAM_BOT_USERNAME": config.get("telegramBotUsername") or "",
     "LOADSHED_FANOUT_CHECKPOINT": str(config.get_int("fanoutCheckpointEvery") or 25),
+    "LOADSHED_AREAS_OF_INTEREST": ",".join(str(a) for a in (config.get_object("areasOfInterest") or [])),
 }
 if "eskomsepush" in secrets.parameters:
     environment["ESKOMSEPUSH_TOKEN_PARAM"] = secrets.parameters["eskomsepush"].name

@@ -22,8 +22,9 @@ def correlation(correlation_id: str) -> Iterator[None]:
 
 class CorrelationFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.correlation_id = _correlation.get()
-        record.correlation = f" [{record.correlation_id}]" if record.correlation_id else ""
+        value = _correlation.get()
+        record.correlation_id = value
+        record.correlation = f" [{value}]" if value else ""
         return True
 
 

@@ -134,7 +134,7 @@ def build_runtime(
         timetables=timetables,
         clock=clock,
         messenger=messenger,
-        settings={"env": {}},
+        settings={"env": {"LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest)}},
     )
     bootstrap.install(container)
     workflow = TOPOLOGY.workflows[0]

@@ -6,6 +6,7 @@ Environment wins over the file. A bad value fails at start with one clear line (
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -32,6 +33,7 @@ class Config:
     db: str = "./.loadshed/loadshed.db"
     timezone: str = "Africa/Johannesburg"
     admin_chats: tuple[int, ...] = ()
+    areas_of_interest: tuple[str, ...] = ()
     poll_seconds: float | None = None
     remind_seconds: float | None = None
     send_rate: float = 25.0
@@ -59,6 +61,7 @@ ENV = {
         "db",
         "timezone",
         "admin_chats",
+        "areas_of_interest",
         "poll_seconds",
         "remind_seconds",
         "send_rate",
@@ -106,6 +109,12 @@ def _parse(name: str, key: str, raw: object) -> object:
             return tuple(int(x) for x in value.replace(",", " ").split())
         except ValueError:
             raise ConfigError(f"{name} must be chat ids separated by commas, got {value!r}") from None
+    if key == "areas_of_interest":
+        areas = tuple(value.replace(",", " ").split())
+        bad = [a for a in areas if not re.fullmatch(r"[A-Za-z0-9_.\-]{2,120}", a)]
+        if bad:
+            raise ConfigError(f"{name}: {bad[0]!r} is not an area id (see /search in the bot)")
+        return areas
     if key == "timezone":
         try:
             ZoneInfo(value)

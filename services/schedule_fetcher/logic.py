@@ -59,6 +59,14 @@ class FetcherDeps:
     timetables: TimetableSource | None
     quota_reserve: int = 5
     max_age: timedelta = timedelta(hours=20)
+    areas_of_interest: tuple[str, ...] = ()
+    """Areas kept fresh even before anyone follows them (stack config); everything else is fetched
+    only once subscribed."""
+
+
+def tracked_areas(deps: FetcherDeps) -> list[str]:
+    """Subscribed areas plus the configured areas of interest."""
+    return sorted({*deps.store.subscribed_areas(), *deps.areas_of_interest})
 
 
 @dataclass
@@ -193,7 +201,7 @@ def _run(
 
 def on_stage_changed(event: StageChanged, deps: FetcherDeps) -> FetchReport:
     """Recompute every subscribed area the change applies to, from stored timetables."""
-    areas = deps.store.subscribed_areas()
+    areas = tracked_areas(deps)
     if event.region == "capetown":
         areas = [a for a in areas if region_of_area(a) == "capetown"]
     elif deps.store.get_stage("capetown") is not None:
@@ -215,7 +223,7 @@ def daily(deps: FetcherDeps) -> FetchReport:
     now = deps.clock.now()
     due = [
         a
-        for a in deps.store.subscribed_areas()
+        for a in tracked_areas(deps)
         if (tt := deps.store.get_timetable(a)) is None or tt.fetched_at is None or now - tt.fetched_at > deps.max_age
     ]
     return _run(due, deps, fetch=True, essential=False, cause=None, trigger="timetable_fetched")

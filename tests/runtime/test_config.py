@@ -59,3 +59,10 @@ def test_secrets_are_masked():
     masked = Config(telegram_bot_token="123456:SECRETSECRET", eskomsepush_token="ABCDEFGH").masked()
     assert "SECRET" not in masked["telegram_bot_token"] and "EFGH" not in masked["eskomsepush_token"]
     assert Config().masked()["telegram_bot_token"] == "(not set)"
+
+
+def test_areas_of_interest(tmp_path):
+    cfg = load({"LOADSHED_AREAS_OF_INTEREST": "capetown-15-observatory, eskde-10-fourways"}, tmp_path / "x.toml")
+    assert cfg.areas_of_interest == ("capetown-15-observatory", "eskde-10-fourways")
+    with pytest.raises(ConfigError, match="is not an area id"):
+        load({"LOADSHED_AREAS_OF_INTEREST": "ok-1, ../etc"}, tmp_path / "x.toml")

@@ -220,3 +220,13 @@ def test_updates_say_what_triggered_them():
     )
     daily(w.deps)
     assert [u.trigger for u in w.updates()] == ["subscribed", "stage_changed", "timetable_fetched"]
+
+
+def test_areas_of_interest_are_kept_fresh_before_anyone_subscribes():
+    w = World("jhb-1", "jhb-2")
+    w.deps.areas_of_interest = ("jhb-2",)
+    report = on_stage_changed(w.stage(2), w.deps)
+    assert report.fetched == ["jhb-2"] and [u.area_id for u in w.updates()] == ["jhb-2"]
+    w.clock.advance(hours=21)
+    assert daily(w.deps).fetched == ["jhb-2"]
+    assert "jhb-1" not in w.esp.calls  # still: areas nobody follows or configured are never fetched
