@@ -60,6 +60,23 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 
+class StoreUnavailableError(RuntimeError):
+    """The SQLite database cannot be created or opened (bad LOADSHED_DB path, permissions, not a database)."""
+
+
+def open_database(path: str) -> sqlite3.Connection:
+    """A connection to `path` (directory created), or `StoreUnavailableError` saying why not."""
+    try:
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA user_version").fetchone()  # fails here when the file is not a database
+        return db
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreUnavailableError(f"cannot open the database {path!r}: {exc}") from None
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -69,15 +86,16 @@ class SQLiteStore:
 
     def __init__(self, path: str | Path) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=10)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode = WAL")
-        self._db.execute("PRAGMA synchronous = NORMAL")
-        self._migrate()
+        self._db = open_database(self.path)
+        try:
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA synchronous = NORMAL")
+            self._migrate()
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreUnavailableError(f"cannot open the database {self.path!r}: {exc}") from None
 
     def _migrate(self) -> None:
         with self._tx() as db:

@@ -10,6 +10,7 @@ from typing import TextIO
 from schemas.base import EventValidationError
 from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
+from services.adapters.sqlite_store import StoreUnavailableError
 from services.bootstrap import ConfigError
 from services.cli import runtime_cmd, schemas_cmd, topology_cmd, webhook_cmd
 from services.cli.output import CliError
@@ -50,7 +51,14 @@ def main(
     except CliError as exc:
         print(f"error: {exc}", file=err)
         return exc.code
-    except (SnapshotError, TopologyError, EventValidationError, ConfigError, UpstreamError) as exc:
+    except (
+        SnapshotError,
+        TopologyError,
+        EventValidationError,
+        ConfigError,
+        UpstreamError,
+        StoreUnavailableError,
+    ) as exc:
         print(f"error: {exc}", file=err)
         return 1
     except KeyboardInterrupt:

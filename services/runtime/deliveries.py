@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from services.adapters.sqlite_store import StoreUnavailableError, open_database
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bus_deliveries (
     id INTEGER PRIMARY KEY AUTOINCREMENT, target TEXT NOT NULL, service TEXT NOT NULL, body TEXT NOT NULL,
@@ -34,9 +36,12 @@ class Delivery:
 class DeliveryQueue:
     def __init__(self, path: str | Path) -> None:
         self._lock = threading.RLock()
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=10)
-        self._db.execute("PRAGMA busy_timeout = 10000")
-        self._db.execute(SCHEMA)
+        self._db = open_database(str(path))
+        try:
+            self._db.execute(SCHEMA)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreUnavailableError(f"cannot open the database {str(path)!r}: {exc}") from None
 
     def close(self) -> None:
         with self._lock:

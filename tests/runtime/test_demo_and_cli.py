@@ -79,3 +79,11 @@ def test_help_of_runtime_commands(command):
     with pytest.raises(SystemExit) as info:
         main([command, "--help"])
     assert info.value.code == 0
+
+
+@pytest.mark.parametrize("db", ["/proc/no-such-dir/l.db", "/proc/version"])
+def test_unusable_database_is_one_line_exit_1(tmp_path, monkeypatch, db):
+    monkeypatch.setenv("LOADSHED_DB", db)
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run("status")
+    assert code == 1 and err.startswith("error: cannot open the database") and err.count("\n") == 1
