@@ -11,6 +11,7 @@ BENCHMARKS = {
     "embedded": "benchmarks.embedded_fanout",
     "artifacts": "benchmarks.lambda_artifacts",
     "cost": "benchmarks.cost_model",
+    "patterns": "benchmarks.patterns_bench",
 }
 
 

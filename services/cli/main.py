@@ -12,7 +12,7 @@ from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
 from services.adapters.sqlite_store import StoreUnavailableError
 from services.bootstrap import ConfigError
-from services.cli import runtime_cmd, schemas_cmd, topology_cmd, webhook_cmd
+from services.cli import patterns_cmd, runtime_cmd, schedules_cmd, schemas_cmd, topology_cmd, webhook_cmd
 from services.cli.output import CliError
 from services.ports import UpstreamError
 from services.topology_check import TopologyError
@@ -26,6 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     schemas_cmd.add_parser(sub)
     topology_cmd.add_parser(sub)
+    patterns_cmd.add_parser(sub)
+    schedules_cmd.add_parser(sub)
     runtime_cmd.add_parsers(sub)
     webhook_cmd.add_parser(sub)
     return parser
@@ -45,6 +47,10 @@ def main(
             return schemas_cmd.run(args, out, err, reader_factory)
         if args.command == "topology":
             return topology_cmd.run(args, out)
+        if args.command == "patterns":
+            return patterns_cmd.run(args, out)
+        if args.command == "schedules":
+            return schedules_cmd.run(args, out)
         if args.command == "webhook":
             return webhook_cmd.run(args, out)
         return runtime_cmd.run(args, out)

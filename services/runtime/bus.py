@@ -13,7 +13,7 @@ from typing import Any
 
 from schemas import Event, EventValidationError, to_eventbridge
 from services.logcontext import correlation
-from services.patterns import matches
+from services.patterns import compile_pattern, flatten
 from services.ports import Clock
 from services.runtime.deliveries import DeliveryQueue
 from services.topology import TOPOLOGY, Subscription, Topology
@@ -43,11 +43,13 @@ class LocalBus:
             *topology.subscriptions,
             *(w.started_by for w in topology.workflows),
         )
+        self._compiled = [(s, compile_pattern(s.pattern)) for s in self.subscriptions]
         self.on_routed = on_routed
         self.routed = 0
 
     def route(self, delivered: dict[str, Any]) -> list[Subscription]:
-        return [s for s in self.subscriptions if matches(s.pattern, delivered)]
+        flat = flatten(delivered)
+        return [s for s, c in self._compiled if c.matches_flat(flat)]
 
     def publish(self, events: Sequence[Event]) -> None:
         rows: list[tuple[str, str, str]] = []

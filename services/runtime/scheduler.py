@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from services.schedule_expr import next_fire, rate_seconds
 from services.topology import Schedule
+
+log = logging.getLogger("loadshed.scheduler")
 
 
 class Scheduler:
@@ -17,6 +20,7 @@ class Scheduler:
         self.schedules = schedules
         self.overrides = {k: v for k, v in (overrides or {}).items() if v}
         self.next: dict[str, datetime] = {}
+        self.ended: set[str] = set()
 
     def _interval(self, schedule: Schedule) -> float | None:
         if schedule.override_env and schedule.override_env in self.overrides:
@@ -24,18 +28,31 @@ class Scheduler:
         seconds = rate_seconds(schedule.expression)
         return float(seconds) if seconds is not None else None
 
+    def _plan(self, schedule: Schedule, at: datetime | None) -> None:
+        """Record the next fire, or report once that the schedule will never fire again and skip it."""
+        if at is None:
+            self.next.pop(schedule.name, None)
+            self.ended.add(schedule.name)
+            log.warning("schedule %s (%s) will never fire again; skipped", schedule.name, schedule.expression)
+        else:
+            self.next[schedule.name] = at
+
     def due(self, now: datetime) -> list[Schedule]:
         fired = []
         for schedule in self.schedules:
+            if schedule.name in self.ended:
+                continue
             interval = self._interval(schedule)
             if schedule.name not in self.next:
-                self.next[schedule.name] = now if interval else next_fire(schedule.expression, schedule.timezone, now)
-            if self.next[schedule.name] <= now:
+                self._plan(schedule, now if interval else next_fire(schedule.expression, schedule.timezone, now))
+            at = self.next.get(schedule.name)
+            if at is not None and at <= now:
                 fired.append(schedule)
-                self.next[schedule.name] = (
+                self._plan(
+                    schedule,
                     now + timedelta(seconds=interval)
                     if interval
-                    else next_fire(schedule.expression, schedule.timezone, now)
+                    else next_fire(schedule.expression, schedule.timezone, now),
                 )
         return fired
 

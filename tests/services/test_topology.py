@@ -45,7 +45,7 @@ def _with(**changes):
         (_with(subscriptions=(Subscription("x", "nobody", (StageChanged,)),)), "unknown service 'nobody'"),
         (
             _with(subscriptions=(Subscription("x", "notifier", (StageChanged,), detail={"stage": []}),)),
-            "must not be empty",
+            "empty arrays are not allowed",
         ),
         (
             _with(subscriptions=(Subscription("x", "notifier", (StageChanged,), detail={"stage": [9]}),)),
