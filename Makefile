@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contract pytest demo bench package format clean
+.PHONY: run test lint typecheck contract pytest browser catalog demo bench package format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "loadshed needs Python >= 3.11")'
@@ -32,8 +32,19 @@ typecheck: $(STAMP)
 contract: $(STAMP)
 	$(BIN)/loadshed schemas check
 
+# Debian's Chromium for the event catalog's browser test (Playwright drives it; nothing is downloaded
+# but the Debian package). Root installs it; otherwise say how, and stop.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then echo "installing chromium (Debian package) for the catalog test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "the catalog test needs Chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
+catalog: $(STAMP)
+	$(BIN)/loadshed catalog build build/catalog
+
 # pytest exits 5 when it collects no test: that is a failure here, never a silent pass.
-pytest: $(STAMP)
+pytest: $(STAMP) browser
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 

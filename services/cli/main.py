@@ -12,7 +12,7 @@ from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
 from services.adapters.sqlite_store import StoreUnavailableError
 from services.bootstrap import ConfigError
-from services.cli import patterns_cmd, runtime_cmd, schedules_cmd, schemas_cmd, topology_cmd, webhook_cmd
+from services.cli import catalog_cmd, patterns_cmd, runtime_cmd, schedules_cmd, schemas_cmd, topology_cmd, webhook_cmd
 from services.cli.output import CliError
 from services.ports import UpstreamError
 from services.topology_check import TopologyError
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     schemas_cmd.add_parser(sub)
     topology_cmd.add_parser(sub)
     patterns_cmd.add_parser(sub)
+    catalog_cmd.add_parser(sub)
     schedules_cmd.add_parser(sub)
     runtime_cmd.add_parsers(sub)
     webhook_cmd.add_parser(sub)
@@ -47,6 +48,8 @@ def main(
             return schemas_cmd.run(args, out, err, reader_factory)
         if args.command == "topology":
             return topology_cmd.run(args, out)
+        if args.command == "catalog":
+            return catalog_cmd.run(args, out, reader_factory)
         if args.command == "patterns":
             return patterns_cmd.run(args, out)
         if args.command == "schedules":
