@@ -15,6 +15,7 @@ import pulumi_aws as aws
 from infra.contract import registry_documents
 from infra.functions import ServiceFunction
 from infra.packaging import ROOT, build_code_zip, build_layer, lock_hash
+from infra.policies import secret_environment
 from infra.registry import EventSchemaRegistry
 from infra.routing import DeadLetters, EventBus, Schedules, Subscriptions
 from infra.state import Secrets, StateTable
@@ -27,6 +28,11 @@ prefix = f"loadshed-{stack}"
 tags = {"project": "loadshed", "stack": stack}
 log_days = config.get_int("logRetentionDays") or 14
 schedule_overrides: dict[str, str] = dict(config.get_object("schedules") or {})
+# No reserved concurrency unless asked: a new account's quota of 10 leaves nothing to reserve (README).
+reserved: dict[str, int] = dict(config.get_object("reservedConcurrency") or {})
+unknown = set(reserved) - {s.name for s in TOPOLOGY.services}
+if unknown or not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in reserved.values()):
+    raise ValueError(f"loadshed:reservedConcurrency: service names → whole numbers ≥ 0 (unknown: {sorted(unknown)})")
 
 # --- artifacts: code zips per function, one layer (rebuilt only when requirements-lambda.txt changes)
 out = ROOT / (config.get("artifactsDir") or "build")
@@ -63,25 +69,23 @@ layer = aws.lambda_.LayerVersion(
 environment: dict[str, pulumi.Input[str]] = {
     "LOADSHED_TABLE": table.table.name,
     "LOADSHED_BUS": bus.bus.name,
-    "TELEGRAM_TOKEN_PARAM": secrets.parameters["telegram"].name,
-    "WEBHOOK_SECRET_PARAM": secrets.parameters["webhook"].name,
     "LOADSHED_STAGE_SOURCE": config.get("stageSource") or "eskom",
     "LOADSHED_ADMIN_CHATS": ",".join(str(c) for c in (config.get_object("adminChats") or [])),
     "TELEGRAM_BOT_USERNAME": config.get("telegramBotUsername") or "",
     "LOADSHED_FANOUT_CHECKPOINT": str(config.get_int("fanoutCheckpointEvery") or 25),
     "LOADSHED_AREAS_OF_INTEREST": ",".join(str(a) for a in (config.get_object("areasOfInterest") or [])),
 }
-if "eskomsepush" in secrets.parameters:
-    environment["ESKOMSEPUSH_TOKEN_PARAM"] = secrets.parameters["eskomsepush"].name
+parameter_names = {k: p.name for k, p in secrets.parameters.items()}
 parameter_arns = {k: p.arn for k, p in secrets.parameters.items()}
 dead_letters = DeadLetters("dead-letters", tags=tags)
 functions = {
     s.name: ServiceFunction(
         f"{prefix}-{s.name.replace('_', '-')}",
-        service=s,
+        service=dataclasses.replace(s, reserved_concurrency=reserved.get(s.name)),
         code=pulumi.FileArchive(str(code_zips[s.name])),
         layer_arn=layer.arn,
-        environment=environment,
+        # each function is handed only the secrets its role may read (infra.policies.SECRETS_READ)
+        environment={**environment, **secret_environment(s.name, parameter_names)},
         table_arn=table.table.arn,
         bus_arn=bus.bus.arn,
         failures=dead_letters.async_failures,

@@ -6,9 +6,10 @@ X-Ray trace upload, and the CloudWatch Logs "vended log delivery" actions Step F
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
+T = TypeVar("T")
 Doc = dict[str, Any]
 
 DYNAMODB_BASE = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query")
@@ -22,6 +23,14 @@ SECRETS_READ: dict[str, tuple[str, ...]] = {
     "refresh": ("telegram", "eskomsepush"),
 }
 XRAY = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
+# Step Functions tracing also reads the sampling rules (AWS Step Functions developer guide, X-Ray IAM policy).
+XRAY_SAMPLING = ("xray:GetSamplingRules", "xray:GetSamplingTargets")
+# The environment variable that carries each secret's SSM parameter *name* (never the value).
+SECRET_ENV = {
+    "telegram": "TELEGRAM_TOKEN_PARAM",
+    "webhook": "WEBHOOK_SECRET_PARAM",
+    "eskomsepush": "ESKOMSEPUSH_TOKEN_PARAM",
+}
 LOG_DELIVERY = (
     "logs:CreateLogDelivery",
     "logs:GetLogDelivery",
@@ -32,6 +41,11 @@ LOG_DELIVERY = (
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+
+
+def secret_environment(service: str, parameter_names: Mapping[str, T]) -> dict[str, T]:
+    """The `*_PARAM` variables a service is handed: exactly the secrets its role may read (SECRETS_READ)."""
+    return {SECRET_ENV[key]: parameter_names[key] for key in SECRETS_READ.get(service, ()) if key in parameter_names}
 
 
 def statement(sid: str, actions: Sequence[str], resources: Sequence[str], **extra: Any) -> Doc:
@@ -85,7 +99,7 @@ def state_machine_policy(function_arns: Sequence[str], bus_arn: str) -> Doc:
     return document(
         statement("Steps", ["lambda:InvokeFunction"], [*function_arns, *(f"{a}:*" for a in function_arns)]),
         statement("Outcomes", ["events:PutEvents"], [bus_arn]),
-        statement("Tracing", XRAY, ["*"]),  # X-Ray has no resource-level permissions
+        statement("Tracing", (*XRAY, *XRAY_SAMPLING), ["*"]),  # X-Ray has no resource-level permissions
         statement("ExecutionLogs", LOG_DELIVERY, ["*"]),  # vended log delivery supports only "*"
     )
 

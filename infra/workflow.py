@@ -106,16 +106,31 @@ class RefreshWorkflow(pulumi.ComponentResource):
 
 class Webhook(pulumi.ComponentResource):
     """The bot's Function URL. AuthType NONE is unavoidable (Telegram cannot sign requests): the
-    secret token header is the control, checked before the body is read, and the function's
-    reserved concurrency bounds what abuse can cost."""
+    secret token header is the control, checked before the body is read. A public URL needs two
+    resource-policy statements, created here rather than left to the provider: since October 2025
+    Lambda also requires `lambda:InvokeFunction` limited to invocations through the URL."""
 
     def __init__(self, name: str, *, function: ServiceFunction, opts: pulumi.ResourceOptions | None = None) -> None:
         super().__init__("loadshed:bot:Webhook", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
         self.url = aws.lambda_.FunctionUrl(
-            f"{name}-url",
-            function_name=function.function.name,
-            authorization_type="NONE",
-            opts=pulumi.ResourceOptions(parent=self),
+            f"{name}-url", function_name=function.function.name, authorization_type="NONE", opts=child
+        )
+        self.invoke_url = aws.lambda_.Permission(
+            f"{name}-invoke-url",
+            action="lambda:InvokeFunctionUrl",
+            function=function.function.name,
+            principal="*",
+            function_url_auth_type="NONE",
+            opts=child,
+        )
+        self.invoke = aws.lambda_.Permission(
+            f"{name}-invoke-via-url",
+            action="lambda:InvokeFunction",
+            function=function.function.name,
+            principal="*",
+            invoked_via_function_url=True,
+            opts=child,
         )
         self.register_outputs({"url": self.url.function_url})
 
@@ -136,7 +151,9 @@ class Alarms(pulumi.ComponentResource):
     ) -> None:
         super().__init__("loadshed:ops:Alarms", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        self.topic = aws.sns.Topic(f"{name}-topic", kms_master_key_id="alias/aws/sns", tags=dict(tags), opts=child)
+        # No SSE: CloudWatch alarms cannot publish to a topic under the AWS-managed key alias/aws/sns, and
+        # a customer-managed key costs $1/month; alarm messages carry metric names, never user data.
+        self.topic = aws.sns.Topic(f"{name}-topic", tags=dict(tags), opts=child)
         if email:
             aws.sns.TopicSubscription(
                 f"{name}-email", topic=self.topic.arn, protocol="email", endpoint=email, opts=child

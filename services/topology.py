@@ -42,7 +42,7 @@ class Service:
     publishes: tuple[type[Event], ...]
     timeout_seconds: int = 60
     memory_mb: int = 256
-    reserved_concurrency: int | None = None
+    reserved_concurrency: int | None = None  # only from stack config (loadshed:reservedConcurrency)
     webhook: bool = False
 
     @property
@@ -178,21 +178,18 @@ SERVICES = (
         "Tells subscribers about stage and schedule changes, once each.",
         (NotificationSent, NotificationFailed, SubscriptionChanged, FanOutPaused),
         timeout_seconds=900,
-        reserved_concurrency=1,  # the send limiter is per container: one fan-out at a time keeps the bot ≤ 25/s
     ),
     Service(
         "reminder",
         "Warns chats shortly before their power goes off.",
         (NotificationSent, NotificationFailed, SubscriptionChanged),
         timeout_seconds=300,
-        reserved_concurrency=1,
     ),
     Service(
         "bot",
         "Answers Telegram commands (webhook on AWS, long polling when embedded).",
         (SubscriptionChanged, RefreshRequested),
         timeout_seconds=30,
-        reserved_concurrency=5,
         webhook=True,
     ),
     Service(
