@@ -95,7 +95,8 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     env = os.environ if env is None else env
     secrets = _SsmSecrets(boto3.client("ssm"))
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
-    esp_token = secrets.get(esp_token_param) if esp_token_param else ""
+    # read at the first ESP request, not at cold start (only functions handed the param can read it)
+    esp_token = (lambda: secrets.get(esp_token_param)) if esp_token_param else ""
     stage_source, timetables = stage_source_and_timetables(env, esp_token)
 
     def messenger() -> Messenger:

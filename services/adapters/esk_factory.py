@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from services.adapters.eskom import DEFAULT_ESKOM_URL, EskomStageSource
 from services.adapters.esp import DEFAULT_ESP_URL, EskomSePushClient, EspStageSource
 from services.ports import StageSource, TimetableSource
 
 
-def stage_source_and_timetables(env: Mapping[str, str], esp_token: str) -> tuple[StageSource, TimetableSource | None]:
+def stage_source_and_timetables(
+    env: Mapping[str, str], esp_token: str | Callable[[], str]
+) -> tuple[StageSource, TimetableSource | None]:
     """Eskom GetStatus is the stage source (free) unless LOADSHED_STAGE_SOURCE=eskomsepush; ESP
-    serves timetables whenever a token is configured."""
+    serves timetables whenever a token is configured (a callable token is read at the first ESP call)."""
     client = EskomSePushClient(esp_token, env.get("ESKOMSEPUSH_API_URL") or DEFAULT_ESP_URL) if esp_token else None
     source: StageSource = EskomStageSource(env.get("ESKOM_API_URL") or DEFAULT_ESKOM_URL)
     if client is not None and env.get("LOADSHED_STAGE_SOURCE", "eskom") == "eskomsepush":

@@ -7,6 +7,7 @@ session; 4xx are mapped to typed errors and never retried. Quota is tracked from
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TypeVar
 
@@ -48,21 +49,28 @@ class EskomSePushClient:
 
     def __init__(
         self,
-        token: str,
+        token: str | Callable[[], str],
         base_url: str = DEFAULT_ESP_URL,
         session: requests.Session | None = None,
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
     ) -> None:
+        """`token` may be a callable: on AWS the secret is then read at the first request, not at
+        cold start, so a function that never calls ESP never reads (or needs the right to read) it."""
         if not token:
             raise UpstreamAuthError("EskomSePush needs a token (ESKOMSEPUSH_TOKEN)")
+        self._token = token
         self._base = base_url.rstrip("/")
         self._session = session or retrying_session()
-        self._session.headers["token"] = token
         self._timeout = timeout
         self._quota: QuotaInfo | None = None
         self.calls = 0
 
     def _get(self, path: str, model: type[M], **params: str) -> M:
+        if "token" not in self._session.headers:
+            token = self._token() if callable(self._token) else self._token
+            if not token:
+                raise UpstreamAuthError("EskomSePush needs a token (ESKOMSEPUSH_TOKEN)")
+            self._session.headers["token"] = token
         self.calls += 1
         try:
             response = self._session.get(f"{self._base}/{path}", params=params, timeout=self._timeout)

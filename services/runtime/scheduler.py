@@ -58,5 +58,5 @@ class Scheduler:
 
     def seconds_until_next(self, now: datetime) -> float:
         if not self.next:
-            return 0.0
+            return 60.0 if self.ended and len(self.ended) == len(self.schedules) else 0.0
         return max(0.0, min((t - now).total_seconds() for t in self.next.values()))

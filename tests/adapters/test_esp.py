@@ -136,3 +136,20 @@ def test_stage_out_of_range_is_unavailable(httpserver: HTTPServer):
 def test_missing_token_is_an_auth_error():
     with pytest.raises(UpstreamAuthError, match="ESKOMSEPUSH_TOKEN"):
         EskomSePushClient("")
+
+
+def test_a_callable_token_is_read_at_the_first_request_only(httpserver: HTTPServer):
+    """On AWS the token comes from SSM: reading it at cold start made functions that never call ESP
+    need (and fail on) the right to read it. It is read once, when the first request goes out."""
+    reads: list[int] = []
+
+    def token() -> str:
+        reads.append(1)
+        return "test-token"
+
+    client = EskomSePushClient(token, httpserver.url_for(V2), session=retrying_session(backoff=0.01))
+    assert reads == []
+    _serve(httpserver, f"{V2}/status", "esp/v2/status.json")
+    EspStageSource(client).current()
+    EspStageSource(client).current()
+    assert reads == [1]
