@@ -41,6 +41,8 @@ def load_json(text: str, what: str) -> Any:
         return json.loads(text, parse_constant=_reject_constant)
     except ValueError as exc:
         raise CliError(f"{what}: not valid JSON: {exc}") from None
+    except RecursionError:
+        raise CliError(f"{what}: nested too deeply") from None
 
 
 def _compile(text: str) -> Any:

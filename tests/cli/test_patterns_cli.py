@@ -38,6 +38,7 @@ def test_pattern_test_prints_the_result_like_the_aws_cli(tmp_path):
         (("patterns", "check", '{"a":[1E309]}'), "finite"),
         (("patterns", "check", '{"a":['), "not valid JSON"),
         (("patterns", "check", "file:///nonexistent/p.json"), "cannot read"),
+        (("patterns", "check", '{"a":' + "[" * 100_000), "nested too deeply"),
         (("patterns", "test", "--pattern", '{"a":[1]}', "--event", "[1]"), "must be a JSON object"),
         (("schedules", "next", "rate(1 week)"), "minute(s), hour(s) or day(s)"),
         (("schedules", "next", "cron(0 4 * * * *)"), "must be '?'"),
