@@ -25,7 +25,7 @@ from services.bot.logic import handle_update
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
 from services.runtime.app import build_runtime
 from services.runtime.config import Config
-from services.schedule_fetcher.slots import SAST
+from services.domain.slots import SAST
 from services.topology import TOPOLOGY
 
 PRICES_DATE = "2026-11-25"

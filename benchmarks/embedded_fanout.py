@@ -21,7 +21,7 @@ from services.adapters.memory import FakeTimetableSource, FixedClock
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
 from services.runtime.app import build_runtime
 from services.runtime.config import Config
-from services.schedule_fetcher.slots import SAST
+from services.domain.slots import SAST
 
 SUBSCRIBERS, AREAS = 1000, 10
 

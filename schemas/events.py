@@ -39,7 +39,12 @@ class OutageSlot(_Part):
 
     start: AwareDatetime
     end: AwareDatetime
-    stage: Stage
+    stage: Stage = Field(description="The stage in force when the slot starts.")
+    note: str | None = Field(
+        default=None,
+        description="Set when the outage is not a load-shedding slot (e.g. a municipality's "
+        "'Load Reduction'): the upstream's own words.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> OutageSlot:

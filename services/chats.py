@@ -7,8 +7,8 @@ import re
 from datetime import datetime, time
 
 from schemas import Event, SubscriptionChanged
+from services.domain.slots import SAST
 from services.ports import ChatSettings, SubscriptionStore
-from services.schedule_fetcher.slots import SAST
 
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from schemas import OutageSlot, UpcomingStage
-from services.schedule_fetcher.slots import SAST
+from services.domain.slots import SAST
 
 REGION_NAMES = {"national": "Eskom (national)", "capetown": "City of Cape Town"}
 COMMANDS: tuple[tuple[str, str], ...] = (
@@ -59,8 +59,13 @@ def relative(moment: datetime, now: datetime) -> str:
     return f"in {hours} h" + (f" {rest} min" if rest else "")
 
 
+def slot_kind(slot: OutageSlot) -> str:
+    """ "Stage 4", or the upstream's own words for an outage that is not a stage slot."""
+    return esc(slot.note) if slot.note else f"Stage {slot.stage}"
+
+
 def slot_line(slot: OutageSlot, now: datetime) -> str:
-    return f"{day_label(slot.start, now)} {hhmm(slot.start)}–{hhmm(slot.end)} (Stage {slot.stage})"
+    return f"{day_label(slot.start, now)} {hhmm(slot.start)}–{hhmm(slot.end)} ({slot_kind(slot)})"
 
 
 def _next_stages(next_stages: Sequence[UpcomingStage], now: datetime) -> str:
@@ -105,7 +110,7 @@ def schedule_updated(area_name: str, slots: Sequence[OutageSlot], stale: bool, n
 def reminder(area_name: str, slot: OutageSlot, now: datetime) -> str:
     return (
         f"⏰ <b>{esc(area_name)}</b>: power goes off {relative(slot.start, now)}, "
-        f"{hhmm(slot.start)}–{hhmm(slot.end)} (Stage {slot.stage})"
+        f"{hhmm(slot.start)}–{hhmm(slot.end)} ({slot_kind(slot)})"
     )
 
 

@@ -20,7 +20,7 @@ def outages_ics(areas: Sequence[tuple[str, str, Sequence[OutageSlot]]], now: dat
         for slot in slots:
             event = Event()
             event.add("uid", f"{area_id}-{int(slot.start.timestamp())}@loadshed")
-            event.add("summary", f"Load shedding: {name} (Stage {slot.stage})")
+            event.add("summary", f"Load shedding: {name} ({slot.note or f'Stage {slot.stage}'})")
             event.add("dtstart", slot.start)
             event.add("dtend", slot.end)
             event.add("dtstamp", now)

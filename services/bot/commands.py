@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from uuid import uuid4
@@ -14,6 +13,8 @@ from services import messages
 from services.bot.calendar import outages_ics
 from services.bot.parse import Command
 from services.chats import QuietHoursError, parse_quiet
+from services.domain.areas import AREA_ID, region_of_area
+from services.domain.slots import SAST, compute_slots
 from services.messages import Reply, esc
 from services.ports import (
     Button,
@@ -27,9 +28,7 @@ from services.ports import (
     UpstreamError,
 )
 from services.relay import relay
-from services.schedule_fetcher.slots import SAST, compute_slots, region_of_area
 
-AREA_ID = re.compile(r"^[A-Za-z0-9_.\-]{2,120}$")
 MAX_AREAS = 10
 SEARCH_SECONDS = 10
 REFRESH_SECONDS = 300
@@ -188,10 +187,12 @@ def _chosen(cmd: Command, deps: BotDeps) -> list[tuple[str, str]] | None:
 
 def _slots(deps: BotDeps, area_id: str, now: datetime, until: datetime) -> tuple[list, bool] | None:
     tt = deps.store.get_timetable(area_id)
-    stage = deps.store.get_stage(region_of_area(area_id)) or deps.store.get_stage("national")
-    if tt is None or stage is None:
+    if tt is None:
         return None
-    return compute_slots(tt, stage.stage, stage.next_stages, now, until - now), tt.stale
+    stage = deps.store.get_stage(region_of_area(area_id, tt.region_name)) or deps.store.get_stage("national")
+    if stage is None:
+        return None
+    return compute_slots(tt, stage.stage, stage.next_stages, now, until - now, since=stage.changed_at), tt.stale
 
 
 def cmd_schedule(cmd: Command, deps: BotDeps) -> None:

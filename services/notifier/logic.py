@@ -17,10 +17,11 @@ from typing import Protocol
 from schemas import Event, FanOutPaused, ScheduleUpdated, StageChanged, event_class, parse_detail
 from schemas.events import NotificationKind, Region
 from services import messages
+from services.domain.areas import areas_affected
+from services.domain.slots import compute_slots
 from services.notifier.fanout import FanOutResult, FanOutStore, fan_out
 from services.ports import ChatSettings, Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
 from services.relay import relay
-from services.schedule_fetcher.slots import compute_slots, region_of_area
 
 
 class NotifierStore(FanOutStore, TimetableStore, StageStore, OutboxStore, Protocol):
@@ -46,12 +47,8 @@ def schedule_fact(event: ScheduleUpdated) -> str:
 
 
 def _areas_for(region: Region, deps: NotifierDeps) -> list[str]:
-    areas = deps.store.subscribed_areas()
-    if region == "capetown":
-        return [a for a in areas if region_of_area(a) == "capetown"]
-    if deps.store.get_stage("capetown") is not None:
-        return [a for a in areas if region_of_area(a) == "national"]
-    return areas
+    named = [(a, tt.region_name if (tt := deps.store.get_timetable(a)) else "") for a in deps.store.subscribed_areas()]
+    return areas_affected(region, named, capetown_known=deps.store.get_stage("capetown") is not None)
 
 
 def _fan_out(
@@ -92,7 +89,8 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
     for area in _areas_for(event.region, deps):
         tt = deps.store.get_timetable(area)
         names[area] = tt.name if tt else area
-        slots[area] = compute_slots(tt, event.stage, event.next_stages, now, timedelta(hours=24)) if tt else []
+        day = timedelta(hours=24)
+        slots[area] = compute_slots(tt, event.stage, event.next_stages, now, day, since=event.changed_at) if tt else []
         for sub in deps.store.area_subscriptions(area):
             chats[sub.chat_id].append(area)
             settings[sub.chat_id] = sub.settings

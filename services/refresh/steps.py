@@ -19,6 +19,7 @@ from typing import Any
 from schemas import RefreshCompleted, RefreshFailed, RefreshRequested, parse_detail
 from services import messages
 from services.bootstrap import Container
+from services.domain.areas import is_stale
 from services.notifier.fanout import fan_out
 from services.relay import relay
 from services.schedule_fetcher.logic import FetcherDeps, FetchReport, refresh_area
@@ -82,7 +83,7 @@ def fetch_schedule(ctx: StepContext) -> dict[str, Any]:
     report, now = FetchReport(), c.clock.now()
     for area in _areas(ctx):
         tt = c.store.get_timetable(area)
-        stale = tt is None or tt.fetched_at is None or now - tt.fetched_at > REFETCH_AFTER
+        stale = is_stale(tt.fetched_at if tt else None, now, REFETCH_AFTER)
         refresh_area(area, deps, fetch=stale, essential=False, cause=ctx.request, report=report, trigger="refresh")
     relay(c.store, c.publisher, c.clock)
     return {"areas": _areas(ctx), "fetched": report.fetched, "failed": report.failed}

@@ -19,12 +19,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from schemas import OutageSlot
+from schemas.events import Region
 from services import messages
 from services.chats import in_quiet_hours
+from services.domain.areas import region_of_area, stage_for
+from services.domain.slots import compute_slots
 from services.notifier.fanout import FanOutStore, fan_out
 from services.ports import Clock, Messenger, Publisher, StageStore, Timetable, TimetableStore
 from services.relay import relay
-from services.schedule_fetcher.slots import compute_slots, region_of_area
 
 log = logging.getLogger("loadshed.reminder")
 MAX_LEAD = timedelta(hours=4)
@@ -72,14 +74,16 @@ def remind(deps: ReminderDeps) -> ReminderReport:
     """One reminder round (run every few minutes by the schedule)."""
     now, store = deps.clock.now(), deps.store
     report = ReminderReport()
-    stages = {region: store.get_stage(region) for region in ("national", "capetown")}  # once per round
+    regions: tuple[Region, ...] = ("national", "capetown")
+    stages = {region: store.get_stage(region) for region in regions}  # once per round
     try:
         for area in store.subscribed_areas():
             tt = _timetable(deps, area)
-            stage = stages[region_of_area(area)] or stages["national"]
+            stage = stage_for(region_of_area(area, tt.region_name), stages) if tt else None
             if tt is None or stage is None:
                 continue
-            upcoming = [s for s in compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD) if s.start > now]
+            slots = compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD, since=stage.changed_at)
+            upcoming = [s for s in slots if s.start > now]
             subs = store.area_subscriptions(area) if upcoming else []  # settings come with the subscriptions
             for slot in upcoming:
                 by_lead: dict[int, list[int]] = defaultdict(list)

@@ -6,7 +6,6 @@ Environment wins over the file. A bad value fails at start with one clear line (
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
@@ -18,6 +17,7 @@ from services.adapters.eskom import DEFAULT_ESKOM_URL
 from services.adapters.esp import DEFAULT_ESP_URL
 from services.adapters.telegram import DEFAULT_TELEGRAM_URL
 from services.bootstrap import ConfigError
+from services.domain.areas import AREA_ID
 
 SECRETS = ("telegram_bot_token", "eskomsepush_token")
 
@@ -111,7 +111,7 @@ def _parse(name: str, key: str, raw: object) -> object:
             raise ConfigError(f"{name} must be chat ids separated by commas, got {value!r}") from None
     if key == "areas_of_interest":
         areas = tuple(value.replace(",", " ").split())
-        bad = [a for a in areas if not re.fullmatch(r"[A-Za-z0-9_.\-]{2,120}", a)]
+        bad = [a for a in areas if not AREA_ID.fullmatch(a)]
         if bad:
             raise ConfigError(f"{name}: {bad[0]!r} is not an area id (see /search in the bot)")
         return areas

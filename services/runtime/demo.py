@@ -18,6 +18,7 @@ from typing import TextIO
 from services.adapters.memory import FakeTimetableSource, FixedClock
 from services.adapters.telegram_models import Update
 from services.bot.logic import handle_update
+from services.domain.slots import SAST
 from services.ports import (
     ChatUnavailableError,
     RegionStage,
@@ -30,7 +31,6 @@ from services.runtime.app import Runtime, build_runtime
 from services.runtime.bus import Routed
 from services.runtime.config import Config
 from services.runtime.console import ConsoleMessenger, line_to_update, plain
-from services.schedule_fetcher.slots import SAST
 
 THANDI, SIPHO = 1001, 1002
 OBS, SANDTON = "capetown-15-observatory", "eskde-4-sandtonwest"

@@ -15,6 +15,15 @@ from datetime import timedelta
 from typing import Literal, Protocol
 
 from schemas import Event, ScheduleUpdated, StageChanged, SubscriptionChanged
+from services.domain.areas import areas_affected, is_stale, region_of_area
+from services.domain.slots import (
+    compute_slots,
+    content_hash,
+    coverage_end,
+    same_in_window,
+    slots_from_json,
+    slots_json,
+)
 from services.ports import (
     AreaNotFoundError,
     Clock,
@@ -33,15 +42,6 @@ from services.ports import (
     UpstreamUnavailableError,
 )
 from services.relay import relay
-from services.schedule_fetcher.slots import (
-    compute_slots,
-    content_hash,
-    coverage_end,
-    region_of_area,
-    same_in_window,
-    slots_from_json,
-    slots_json,
-)
 
 log = logging.getLogger("loadshed.schedule_fetcher")
 QUOTA_KEY = "quota:eskomsepush"
@@ -149,12 +149,12 @@ def refresh_area(
         tt = _fetch(area_id, deps, tt, essential or tt is None, report)
     if tt is None:
         return
-    region = region_of_area(area_id)
+    region = region_of_area(area_id, tt.region_name)
     stage = deps.store.get_stage(region) or deps.store.get_stage("national")
     if stage is None:
         log.info("no stage known yet; %s's schedule waits for the first StageChanged", area_id)
         return
-    slots = compute_slots(tt, stage.stage, stage.next_stages, now)
+    slots = compute_slots(tt, stage.stage, stage.next_stages, now, since=stage.changed_at)
     new_hash, covers = content_hash(slots), coverage_end(tt, now)
     previous = deps.store.get_schedule(area_id)
     if previous is not None and previous.content_hash == new_hash:
@@ -201,11 +201,8 @@ def _run(
 
 def on_stage_changed(event: StageChanged, deps: FetcherDeps) -> FetchReport:
     """Recompute every subscribed area the change applies to, from stored timetables."""
-    areas = tracked_areas(deps)
-    if event.region == "capetown":
-        areas = [a for a in areas if region_of_area(a) == "capetown"]
-    elif deps.store.get_stage("capetown") is not None:
-        areas = [a for a in areas if region_of_area(a) == "national"]
+    named = [(a, tt.region_name if (tt := deps.store.get_timetable(a)) else "") for a in tracked_areas(deps)]
+    areas = areas_affected(event.region, named, capetown_known=deps.store.get_stage("capetown") is not None)
     return _run(areas, deps, fetch=False, essential=True, cause=event, trigger="stage_changed")
 
 
@@ -214,7 +211,7 @@ def on_subscription_changed(event: SubscriptionChanged, deps: FetcherDeps) -> Fe
     if event.action != "added":
         return FetchReport()
     tt = deps.store.get_timetable(event.area_id)
-    stale = tt is None or tt.fetched_at is None or deps.clock.now() - tt.fetched_at > deps.max_age
+    stale = is_stale(tt.fetched_at if tt else None, deps.clock.now(), deps.max_age)
     return _run([event.area_id], deps, fetch=stale, essential=True, cause=event, trigger="subscribed")
 
 
@@ -224,6 +221,6 @@ def daily(deps: FetcherDeps) -> FetchReport:
     due = [
         a
         for a in tracked_areas(deps)
-        if (tt := deps.store.get_timetable(a)) is None or tt.fetched_at is None or now - tt.fetched_at > deps.max_age
+        if is_stale(tt.fetched_at if (tt := deps.store.get_timetable(a)) else None, now, deps.max_age)
     ]
     return _run(due, deps, fetch=True, essential=False, cause=None, trigger="timetable_fetched")

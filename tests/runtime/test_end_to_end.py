@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.loopback import LoopbackServer
-from services.schedule_fetcher.slots import SAST
+from services.domain.slots import SAST
 from tests.conftest import FIXTURES
 from tests.support.fake_bot_api import FakeBotApi
 

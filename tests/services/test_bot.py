@@ -19,8 +19,8 @@ from services.adapters.memory import (
 from services.adapters.telegram_models import Update
 from services.bot.commands import BotDeps, short_id
 from services.bot.logic import handle_update
+from services.domain.slots import SAST
 from services.ports import QuotaExceededError, StageRecord, SubscriptionRecord, Timetable, TimetableDay
-from services.schedule_fetcher.slots import SAST
 from tests.conftest import load_fixture
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=SAST)

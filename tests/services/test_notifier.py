@@ -17,6 +17,7 @@ from schemas import (
 )
 from services.adapters.memory import FixedClock, InMemoryStore, RecordingMessenger, RecordingPublisher
 from services.adapters.telegram import TelegramClient
+from services.domain.slots import SAST, compute_slots, content_hash
 from services.notifier.fanout import FanOutBusyError
 from services.notifier.logic import (
     NotifierDeps,
@@ -35,7 +36,6 @@ from services.ports import (
 )
 from services.ratelimit import LimitedMessenger, RateLimiter
 from services.relay import relay
-from services.schedule_fetcher.slots import SAST, compute_slots, content_hash
 from tests.support.fake_bot_api import FakeBotApi
 
 NOW = datetime(2026, 11, 25, 14, 0, tzinfo=SAST)

@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 
 from schemas import NotificationSent
 from services.adapters.memory import FixedClock, InMemoryStore, RecordingMessenger, RecordingPublisher
+from services.domain.slots import SAST
 from services.ports import ChatSettings, StageRecord, SubscriptionRecord, Timetable, TimetableDay
 from services.reminder.logic import ReminderDeps, remind
-from services.schedule_fetcher.slots import SAST
 
 DAY = date(2026, 11, 25)
 STAGES = (("08:00-10:00",), ("08:00-10:00", "14:00-16:00"), ("08:00-10:00", "14:00-16:00", "20:00-22:00"))

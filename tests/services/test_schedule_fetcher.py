@@ -8,6 +8,7 @@ import pytest
 
 from schemas import ScheduleUpdated, StageChanged, SubscriptionChanged
 from services.adapters.memory import FakeTimetableSource, FixedClock, InMemoryStore, RecordingPublisher
+from services.domain.slots import SAST
 from services.ports import (
     QuotaExceededError,
     StageRecord,
@@ -18,7 +19,6 @@ from services.ports import (
     UpstreamUnavailableError,
 )
 from services.schedule_fetcher.logic import FetcherDeps, daily, on_stage_changed, on_subscription_changed
-from services.schedule_fetcher.slots import SAST
 
 START = datetime(2026, 11, 23, 6, 0, tzinfo=SAST)
 DAYS = tuple(

@@ -7,16 +7,16 @@ from datetime import date, datetime, timedelta
 from schemas import UpcomingStage
 from services.adapters.esp import timetable_from_esp
 from services.adapters.esp_models import EspArea
-from services.ports import Timetable, TimetableDay, TimetableEvent
-from services.schedule_fetcher.slots import (
+from services.domain.areas import region_of_area
+from services.domain.slots import (
     SAST,
     compute_slots,
     content_hash,
     coverage_end,
     parse_slot,
-    region_of_area,
     same_in_window,
 )
+from services.ports import Timetable, TimetableDay, TimetableEvent
 from tests.conftest import FIXTURES
 
 
@@ -103,14 +103,53 @@ def test_announced_next_stages_decide_each_slot():
     assert _hm(compute_slots(tt, 2, suspended, MON_0000)) == [("Mon 06:00", "Mon 08:00", 2)]
 
 
-def test_events_take_precedence_on_their_days_when_for_the_stage_in_force():
+def test_an_event_overrides_the_timetable_only_for_its_own_time_range():
+    """ESP `area?test=current` (issue 10): timetable 06:00–10:30, 14:00–18:30, 22:00–00:30 with one
+    event 08:00–10:30 "Stage 2". The event replaces the slot it overlaps; the rest of the day keeps
+    its slots (the old code dropped them all)."""
     ev = TimetableEvent(
-        datetime(2026, 11, 23, 20, 0, tzinfo=SAST), datetime(2026, 11, 23, 22, 30, tzinfo=SAST), "Stage 2"
+        datetime(2026, 11, 23, 8, 0, tzinfo=SAST), datetime(2026, 11, 23, 10, 30, tzinfo=SAST), "Stage 2"
     )
-    tt = _tt((D, ((), ("12:00-14:30",))), (D + timedelta(days=1), ((), ("04:00-06:30",))), events=(ev,))
-    assert _hm(compute_slots(tt, 2, (), MON_0000)) == [("Mon 20:00", "Mon 22:30", 2), ("Tue 04:00", "Tue 06:30", 2)]
-    # after a stage change the events (computed for stage 2) no longer apply: the timetable rules
+    tt = _tt((D, ((), ("06:00-10:30", "14:00-18:30", "22:00-00:30"))), events=(ev,))
+    assert _hm(compute_slots(tt, 2, (), MON_0000, timedelta(days=1))) == [
+        ("Mon 08:00", "Mon 10:30", 2),
+        ("Mon 14:00", "Mon 18:30", 2),
+        ("Mon 22:00", "Tue 00:30", 2),
+    ]
+    # after a stage change the event (computed for stage 2) no longer applies: the timetable rules
     assert _hm(compute_slots(tt, 1, (), MON_0000)) == []
+
+
+def test_a_load_reduction_event_is_an_outage_of_its_own_kind_at_any_stage():
+    """City Power publishes "Load Reduction" events with no stage number (issue 10): shown with
+    their note, at stage 0 too, never as "Stage 2"."""
+    ev = TimetableEvent(
+        datetime(2026, 11, 23, 17, 0, tzinfo=SAST), datetime(2026, 11, 23, 19, 30, tzinfo=SAST), "Load Reduction"
+    )
+    tt = _tt((D, ((), ("18:00-20:30",))), events=(ev,))
+    at_zero = compute_slots(tt, 0, (), MON_0000)
+    assert [(s.start.hour, s.end.hour, s.note) for s in at_zero] == [(17, 19, "Load Reduction")]
+    at_two = compute_slots(tt, 2, (), MON_0000)
+    assert [(s.start.hour, s.note) for s in at_two] == [(17, "Load Reduction"), (18, None)]
+    assert content_hash(at_zero) != content_hash(compute_slots(_tt((D, ((), ()))), 0, (), MON_0000))
+
+
+def test_a_slot_running_when_the_stage_begins_is_listed_from_that_moment():
+    """Stage 4 from 06:00 (issue 10, the demo): the stage-4 slot 04:00–06:30 began under stage 0;
+    it is listed as 06:00–06:30, and a stage-2 slot before the announced change is not stretched."""
+    six = datetime(2026, 11, 23, 6, 0, tzinfo=SAST)
+    tt = _tt((D, ((), (), (), ("04:00-06:30", "12:00-14:30"))))
+    assert _hm(compute_slots(tt, 4, (), six, since=six)) == [
+        ("Mon 06:00", "Mon 06:30", 4),
+        ("Mon 12:00", "Mon 14:30", 4),
+    ]
+    # announced: stage 4 from 13:00 while stage 2 now; the 12:00 stage-4 slot counts from 13:00
+    tt2 = _tt((D, ((), ("08:00-10:30",), (), ("12:00-14:30",))))
+    later = [UpcomingStage(stage=4, starts_at=datetime(2026, 11, 23, 13, 0, tzinfo=SAST))]
+    assert _hm(compute_slots(tt2, 2, later, six, timedelta(hours=12), since=six)) == [
+        ("Mon 08:00", "Mon 10:30", 2),
+        ("Mon 13:00", "Mon 14:30", 4),
+    ]
 
 
 def test_hash_and_window_comparison():
