@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from services.adapters.memory import FakeTimetableSource, FixedClock, InMemoryStore
-from services.adapters.telegram_models import Update
+from services.bot.updates import Update
 from services.bot.logic import handle_update
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
 from services.runtime.app import build_runtime

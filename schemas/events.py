@@ -100,7 +100,13 @@ class SubscriptionChanged(Event):
     area_id: AreaId
     area_name: str | None = None
     action: Literal["added", "removed"]
-    reason: Literal["user_request", "bot_blocked", "chat_not_found", "admin"] = "user_request"
+    reason: Literal[
+        "user_request", "bot_blocked", "chat_not_found", "chat_deactivated", "no_rights", "chat_migrated", "admin"
+    ] = Field(
+        default="user_request",
+        description="Why: the chat asked; Telegram said the chat is gone (blocked/kicked, not found, "
+        "deactivated, no right to write); the group became a supergroup (moved to its new id); an admin.",
+    )
 
 
 class RefreshRequested(Event):

@@ -91,13 +91,15 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     from services.adapters.dynamodb_store import DynamoDBStore
     from services.adapters.esk_factory import stage_source_and_timetables
     from services.adapters.eventbridge import EventBridgePublisher
+    from services.upstream_health import record_quota
 
     env = os.environ if env is None else env
     secrets = _SsmSecrets(boto3.client("ssm"))
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
     # read at the first ESP request, not at cold start (only functions handed the param can read it)
     esp_token = (lambda: secrets.get(esp_token_param)) if esp_token_param else ""
-    stage_source, timetables = stage_source_and_timetables(env, esp_token)
+    store = DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE"))
+    stage_source, timetables = stage_source_and_timetables(env, esp_token, lambda q: record_quota(store, q))
 
     def messenger() -> Messenger:
         from services.adapters.telegram import DEFAULT_TELEGRAM_URL, TelegramClient
@@ -108,7 +110,7 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
         return LimitedMessenger(client, RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25"))))
 
     return build(
-        store=DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE")),
+        store=store,
         publisher=EventBridgePublisher(boto3.client("events"), _require(env, "LOADSHED_BUS")),
         stage_source=stage_source,
         timetables=timetables,

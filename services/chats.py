@@ -1,14 +1,16 @@
-"""Chat rules shared by the notifier, the reminder and the bot: quiet hours, and giving up on chats
-that blocked the bot (their subscriptions end with `SubscriptionChanged(reason=…)`)."""
+"""Chat rules shared by the notifier, the reminder and the bot: quiet hours, giving up on chats
+that are gone (their subscriptions end with `SubscriptionChanged(reason=…)`), and following a
+group to its new supergroup id."""
 
 from __future__ import annotations
 
 import re
 from datetime import datetime, time
+from typing import Protocol
 
 from schemas import Event, SubscriptionChanged
 from services.domain.slots import SAST
-from services.ports import ChatSettings, SubscriptionStore
+from services.ports import ChatSettings, ChatStore, GoneReason, SubscriptionRecord, SubscriptionStore
 
 HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -38,10 +40,10 @@ def in_quiet_hours(settings: ChatSettings, moment: datetime) -> bool:
 
 
 def deactivate_chat(
-    store: SubscriptionStore, chat_id: int, reason: str, occurred_at: datetime, cause: Event | None = None
+    store: SubscriptionStore, chat_id: int, reason: GoneReason, occurred_at: datetime, cause: Event | None = None
 ) -> list[SubscriptionChanged]:
     """Remove every subscription of a chat that can no longer be reached; each removal carries its event."""
-    why = "bot_blocked" if reason == "bot_blocked" else "chat_not_found"
+    why = reason
     removed = []
     for sub in store.chat_subscriptions(chat_id):
         event = SubscriptionChanged(
@@ -56,3 +58,35 @@ def deactivate_chat(
         if store.remove_subscription(chat_id, sub.area_id, [event]):
             removed.append(event)
     return removed
+
+
+class MigrationStore(SubscriptionStore, ChatStore, Protocol):
+    """What moving a chat needs of the store."""
+
+
+def migrate_chat(
+    store: MigrationStore, old_id: int, new_id: int, occurred_at: datetime, cause: Event | None = None
+) -> int:
+    """Move a group's settings and subscriptions to its new supergroup id; returns how many moved.
+
+    Idempotent and safe to repeat after a crash: the settings are copied first, each area is added
+    at the new id before it is removed from the old one, and a second run finds nothing left.
+    """
+    subs = store.chat_subscriptions(old_id)
+    if not subs:
+        return 0
+    settings = store.get_settings(old_id)
+    store.save_settings(new_id, settings)
+    chain = cause.caused() if cause else {}
+    for sub in subs:
+        fields = {"area_id": sub.area_id, "area_name": sub.area_name, "reason": "chat_migrated", **chain}
+        added = SubscriptionChanged(chat_id=new_id, action="added", occurred_at=occurred_at, **fields)
+        record = SubscriptionRecord(new_id, sub.area_id, sub.area_name, *_settings_tuple(settings))
+        store.add_subscription(record, [added], limit=10_000)
+        removed = SubscriptionChanged(chat_id=old_id, action="removed", occurred_at=occurred_at, **fields)
+        store.remove_subscription(old_id, sub.area_id, [removed])
+    return len(subs)
+
+
+def _settings_tuple(settings: ChatSettings) -> tuple[int | None, str | None, str | None]:
+    return settings.remind_minutes, settings.quiet_start, settings.quiet_end

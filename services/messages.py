@@ -11,12 +11,20 @@ from datetime import datetime, timedelta
 
 from schemas import OutageSlot, UpcomingStage
 from services.domain.slots import SAST
+from services.ports import (
+    AreaNotFoundError,
+    QuotaExceededError,
+    UpstreamAuthError,
+    UpstreamError,
+    UpstreamRequestError,
+)
 
 REGION_NAMES = {"national": "Eskom (national)", "capetown": "City of Cape Town"}
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("status", "Current stage, national and Cape Town"),
     ("schedule", "Today's and tomorrow's outages for your areas"),
     ("search", "Find your area: /search Observatory"),
+    ("nearby", "Areas near a location you share"),
     ("subscribe", "Follow an area by id"),
     ("unsubscribe", "Stop following an area"),
     ("areas", "The areas you follow"),
@@ -80,14 +88,19 @@ def stage_changed(
     stage: int,
     previous: int | None,
     next_stages: Sequence[UpcomingStage],
-    areas: Sequence[tuple[str, Sequence[OutageSlot]]],
+    areas: Sequence[tuple[str, Sequence[OutageSlot] | None]],
     now: datetime,
 ) -> str:
+    """`areas`: (name, slots) per area the chat follows; slots None while its timetable is
+    still being fetched."""
     head = f"⚡ <b>{stage_words(stage)}</b> — {REGION_NAMES.get(region, region)}"
     if previous is not None:
         head += f" (was {stage_words(previous).lower() if previous == 0 else f'Stage {previous}'})"
     lines = [head + _next_stages(next_stages, now)]
     for name, slots in areas:
+        if slots is None:
+            lines.append(f"• {esc(name)}: timetable on its way — I'll send it as soon as I have it")
+            continue
         upcoming = [s for s in slots if s.end > now][:2]
         if upcoming:
             first = upcoming[0]
@@ -98,8 +111,12 @@ def stage_changed(
     return "\n".join(lines)
 
 
-def schedule_updated(area_name: str, slots: Sequence[OutageSlot], stale: bool, now: datetime) -> str:
-    lines = [f"🗓 Schedule changed for <b>{esc(area_name)}</b>"]
+def schedule_updated(
+    area_name: str, slots: Sequence[OutageSlot], stale: bool, now: datetime, first: bool = False
+) -> str:
+    """A changed schedule — or, `first`, the schedule of an area just followed."""
+    head = "🗓 Schedule for" if first else "🗓 Schedule changed for"
+    lines = [f"{head} <b>{esc(area_name)}</b>"]
     upcoming = [s for s in slots if s.end > now][:4]
     lines += [f"• {slot_line(s, now)}" for s in upcoming] or ["• no outages in the coming days"]
     if stale:
@@ -124,23 +141,55 @@ def help_text() -> str:
     return "\n".join(lines)
 
 
+_STEP_WORDS = {
+    "FetchStage": "checking the stage",
+    "FetchSchedule": "reading your areas' timetables",
+    "Notify": "sending the result",
+}
+
+
 def refresh_failed(step: str) -> str:
-    return f"Sorry, the refresh failed at {esc(step)}. I keep using the last data I have; try again later."
+    """Said to the requester; the workflow's state names stay in the logs."""
+    doing = _STEP_WORDS.get(step, "checking")
+    return (
+        f"Sorry, I could not finish the refresh: {doing} did not work just now. "
+        "I keep using the last data I have; please try again later."
+    )
+
+
+def upstream_trouble(exc: Exception) -> str:
+    """What went wrong upstream, in words a person reads (never an exception class)."""
+    if isinstance(exc, QuotaExceededError):
+        return "today's EskomSePush allowance is used up"
+    if isinstance(exc, UpstreamAuthError):
+        return "EskomSePush refused this bot's key"
+    if isinstance(exc, (AreaNotFoundError, UpstreamRequestError)):
+        return "EskomSePush did not accept the request"
+    if isinstance(exc, UpstreamError):
+        return "EskomSePush is not answering"
+    return "something went wrong"
 
 
 class Reply:
     """The bot's replies to commands."""
 
-    unknown_area = "I don't know the area <code>{id}</code>. Find it with /search NAME first."
+    unknown_area = "EskomSePush knows no area <code>{id}</code>. Find yours with /search NAME or /nearby."
+    lookup_unavailable = "I can't look that area up right now ({why}). Please try again later."
+    schedule_follows = "I'm fetching its timetable and will send the schedule in a moment."
     bad_area_id = "That doesn't look like an area id. Find yours with /search NAME."
-    subscribed = "✅ You now follow <b>{name}</b>. I'll send its schedule and remind you before outages."
+    subscribed = "✅ You now follow <b>{name}</b>. I'll tell you about changes and remind you before outages."
     already = "You already follow <b>{name}</b>."
     limit = "You follow {limit} areas already — the most I allow. /unsubscribe one first."
     unsubscribed = "Done: you no longer follow <b>{name}</b>."
     not_following = "You don't follow <code>{id}</code>. See /areas."
     pick_unsubscribe = "Which area should I stop? Tap one:"
     no_areas = "You don't follow any area yet. Try /search followed by your suburb."
-    search_usage = "Tell me what to look for, e.g. <code>/search Observatory</code>."
+    search_usage = "Tell me what to look for, e.g. <code>/search Observatory</code> — or use /nearby."
+    share_location_button = "📍 Share my location"
+    nearby_ask = "Share your location and I'll list the load-shedding areas around it."
+    nearby_group = "Send a location here (📎 → Location) and I'll list the load-shedding areas around it."
+    nearby_none = "EskomSePush lists no areas near that location."
+    nearby_results = "Areas near that location — tap to follow:"
     search_wait = "One search every {seconds} seconds, please."
     search_none = "No areas match <b>{text}</b>. Try a shorter or different name."
     search_results = "Areas matching <b>{text}</b> — tap to follow:"

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Protocol
+from typing import Literal, Protocol
 
 from schemas import Event, UpcomingStage
 from schemas.events import Region
+
+GoneReason = Literal["bot_blocked", "chat_not_found", "chat_deactivated", "no_rights"]
 
 
 class UpstreamError(RuntimeError):
@@ -33,6 +35,10 @@ class UpstreamAuthError(UpstreamError):
 
 class AreaNotFoundError(UpstreamError):
     """The upstream does not know this area id."""
+
+
+class UpstreamRequestError(UpstreamError):
+    """The upstream called our request bad (HTTP 400): asking again unchanged will not help today."""
 
 
 class PublishError(RuntimeError):
@@ -131,6 +137,10 @@ class TimetableSource(Protocol):
 
     def search(self, text: str) -> list[AreaHit]:
         """Areas matching free text. Costs one upstream call."""
+        ...
+
+    def nearby(self, latitude: float, longitude: float) -> list[AreaHit]:
+        """Areas near a point, most used first. Costs one upstream call."""
         ...
 
     def quota(self) -> Quota | None:
@@ -275,12 +285,23 @@ class Store(StageStore, OutboxStore, TimetableStore, SubscriptionStore, ChatStor
 
 
 class ChatUnavailableError(UpstreamError):
-    """The chat cannot receive messages (blocked, kicked, deactivated, not found). Never retried."""
+    """The chat cannot receive messages (blocked, kicked, deactivated, not found, no right to
+    write). Never retried: the chat's subscriptions end with this reason."""
 
-    def __init__(self, chat_id: int, reason: str, message: str) -> None:
+    def __init__(self, chat_id: int, reason: GoneReason, message: str) -> None:
         super().__init__(message)
         self.chat_id = chat_id
-        self.reason = reason  # "bot_blocked" or "chat_not_found"
+        self.reason: GoneReason = reason
+
+
+class ChatMigratedError(UpstreamError):
+    """A group became a supergroup: the message must go to `new_chat_id`, and so must the chat's
+    subscriptions."""
+
+    def __init__(self, chat_id: int, new_chat_id: int, message: str = "") -> None:
+        super().__init__(message or f"chat {chat_id} migrated to {new_chat_id}")
+        self.chat_id = chat_id
+        self.new_chat_id = new_chat_id
 
 
 class RateLimitedError(UpstreamError):
@@ -302,7 +323,9 @@ class MessageRejectedError(UpstreamError):
 @dataclass(frozen=True)
 class Button:
     text: str
-    data: str
+    data: str = ""
+    request_location: bool = False
+    """A reply-keyboard button that shares the user's location (private chats only)."""
 
 
 class Messenger(Protocol):

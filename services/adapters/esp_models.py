@@ -74,6 +74,15 @@ class EspSearch(_Esp):
     areas: list[EspSearchHit]
 
 
+class EspNearbyHit(_Esp):
+    id: str
+    count: int = 0
+
+
+class EspNearby(_Esp):
+    areas: list[EspNearbyHit]
+
+
 class EspAllowanceBody(_Esp):
     count: int
     limit: int

@@ -263,6 +263,13 @@ class FakeTimetableSource:
             raise self.errors.pop(0)
         return [AreaHit(a, t.name, t.region_name) for a, t in self.timetables.items() if text.lower() in t.name.lower()]
 
+    def nearby(self, latitude: float, longitude: float) -> list[AreaHit]:
+        """Every known area, nearest first (the fake has no map): one counted call."""
+        self.searches.append(f"@{latitude:.3f},{longitude:.3f}")
+        if self.errors:
+            raise self.errors.pop(0)
+        return [AreaHit(a, t.name, t.region_name) for a, t in self.timetables.items()]
+
     def quota(self) -> Quota | None:
         used = len(self.calls) + len(self.searches)
         return Quota(self.limit, used, datetime.now(timezone.utc)) if used else None

@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import requests
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from services.adapters.telegram_models import ApiResponse, Update, User, WebhookInfo
+from services.bot.updates import Update, User
 from services.ports import (
     Button,
+    ChatMigratedError,
     ChatUnavailableError,
+    GoneReason,
     MessageRejectedError,
     MessengerUnavailableError,
     RateLimitedError,
@@ -27,14 +29,53 @@ from services.ports import (
 )
 
 DEFAULT_TELEGRAM_URL = "https://api.telegram.org"
-_GONE = (
-    "chat not found",
-    "user is deactivated",
-    "bot was kicked",
-    "bot is not a member",
-    "group chat was deactivated",
-    "have no rights to send",
+_GONE: tuple[tuple[str, GoneReason], ...] = (
+    # Telegram's error descriptions (tests/fixtures/telegram/sendMessage-4xx-*.json, from
+    # github.com/TelegramBotAPI/errors): which mean the chat will never take a message again.
+    ("bot was blocked", "bot_blocked"),
+    ("bot was kicked", "bot_blocked"),
+    ("bot is not a member", "bot_blocked"),
+    ("can't initiate conversation", "bot_blocked"),
+    ("user is deactivated", "chat_deactivated"),
+    ("group is deactivated", "chat_deactivated"),
+    ("group chat was deactivated", "chat_deactivated"),
+    ("chat was deleted", "chat_deactivated"),
+    ("chat not found", "chat_not_found"),
+    ("peer_id_invalid", "chat_not_found"),
+    ("user not found", "chat_not_found"),
+    ("bots can't send messages to bots", "chat_not_found"),
+    ("not enough rights to send", "no_rights"),
+    ("have no rights to send", "no_rights"),
+    ("chat_write_forbidden", "no_rights"),
+    ("chat_restricted", "no_rights"),
 )
+
+
+def gone_reason(code: int, description: str) -> GoneReason | None:
+    """Why a chat is gone for good, from an error's code and description; None if it is not."""
+    text = description.lower()
+    found = next((reason for needle, reason in _GONE if needle in text), None)
+    if found is None and code == 403:
+        return "bot_blocked"
+    return found if code in (400, 403) else None
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ApiResponse(_Body):
+    ok: bool
+    result: object | None = None
+    error_code: int | None = None
+    description: str = ""
+    parameters: dict[str, object] = Field(default_factory=dict)
+
+
+class WebhookInfo(_Body):
+    url: str = ""
+    pending_update_count: int = 0
+    last_error_message: str | None = None
 
 
 class TelegramConflictError(UpstreamError):
@@ -93,8 +134,13 @@ class TelegramClient:
         if code == 429:
             retry_after = body.parameters.get("retry_after", 1)
             raise RateLimitedError(float(retry_after) if isinstance(retry_after, (int, float)) else 1.0, text)
-        if code == 403 or (code == 400 and any(g in text.lower() for g in _GONE)):
-            reason = "bot_blocked" if code == 403 else "chat_not_found"
+        migrated = body.parameters.get("migrate_to_chat_id")
+        if isinstance(migrated, int) and not isinstance(migrated, bool):
+            raise ChatMigratedError(chat_id or 0, migrated, text)
+        if code == 400 and "message is not modified" in text.lower():
+            return None  # an edit that changes nothing is done, not failed
+        reason = gone_reason(code, text)
+        if reason is not None:
             raise ChatUnavailableError(chat_id or 0, reason, text)
         if code in (401, 404):
             raise UpstreamAuthError(f"Telegram rejected the bot token ({code}): {text}")

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 from services import bootstrap
-from services.bot.commands import BotDeps
+from services.bot.deps import BotDeps
 from services.bot.webhook import MAX_BODY, TOO_LARGE, UNAUTHORIZED, authorized, handle_webhook
 
 

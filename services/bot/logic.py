@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 
-from services.adapters.telegram_models import CallbackQuery, ChatMemberUpdated, Message, Update
-from services.bot.commands import COMMANDS, BotDeps, cmd_help, picked, say, subscribe, unsubscribe
+from services.bot.areas import on_location, picked, subscribe, unsubscribe
+from services.bot.commands import COMMANDS, cmd_help
+from services.bot.deps import BotDeps, own_username, say
 from services.bot.parse import parse_command
-from services.chats import deactivate_chat
+from services.bot.updates import CallbackQuery, ChatMemberUpdated, Message, Update
+from services.chats import deactivate_chat, migrate_chat
 from services.messages import Reply
 from services.relay import relay
 
@@ -26,8 +28,9 @@ def handle_update(update: Update, deps: BotDeps) -> bool:
         log.info("update %s already handled", update.update_id)
         return False
     try:
-        if update.message is not None:
-            return _message(update.message, deps)
+        message = update.message or update.channel_post
+        if message is not None:
+            return _message(message, deps)
         if update.callback_query is not None:
             return _callback(update.callback_query, deps)
         if update.my_chat_member is not None:
@@ -38,10 +41,31 @@ def handle_update(update: Update, deps: BotDeps) -> bool:
         raise
 
 
+def _migrated(message: Message, deps: BotDeps) -> bool:
+    """A group became a supergroup: Telegram tells the old chat (`migrate_to_chat_id`) and the new
+    one (`migrate_from_chat_id`); either moves the subscriptions, the second finds nothing left."""
+    if message.migrate_to_chat_id is not None:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id is not None:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return False
+    moved = migrate_chat(deps.store, old, new, deps.clock.now())
+    relay(deps.store, deps.publisher, deps.clock)
+    log.info("chat %s became %s; %d subscription(s) moved", old, new, moved)
+    return True
+
+
 def _message(message: Message, deps: BotDeps) -> bool:
-    cmd = parse_command(message, deps.bot_username)
+    if _migrated(message, deps):
+        return True
+    if message.location is not None and message.chat.type == "private":
+        on_location(message.chat.id, message.location, deps)
+        return True
+    cmd = parse_command(message, lambda: own_username(deps))
     if cmd is None:
-        if message.chat.type == "private" and message.text and not (message.sender and message.sender.is_bot):
+        from_person = message.sender is not None and not message.sender.is_bot
+        if message.chat.type == "private" and message.text and from_person:
             say(deps, message.chat.id, Reply.text_hint)
             return True
         return False

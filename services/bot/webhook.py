@@ -13,9 +13,9 @@ from collections.abc import Mapping
 
 from pydantic import ValidationError
 
-from services.adapters.telegram_models import Update
-from services.bot.commands import BotDeps
+from services.bot.deps import BotDeps
 from services.bot.logic import handle_update
+from services.bot.updates import Update
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
 MAX_BODY = 256 * 1024

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime, timezone
 from typing import Any, TextIO
 from uuid import uuid4
 
@@ -12,6 +13,8 @@ from services.bootstrap import ConfigError
 from services.cli.output import CliError, table
 from services.logcontext import configure
 from services.runtime import config as config_mod
+from services.schedule_fetcher import rejections
+from services.upstream_health import stored_quota
 
 
 def add_parsers(sub: Any) -> None:
@@ -60,14 +63,25 @@ def cmd_status(out: TextIO) -> int:
             )
         areas = store.subscribed_areas()
         chats = {c for a in areas for c in store.area_subscribers(a)}
-        quota = store.get_value("quota:eskomsepush")
+        now = datetime.now(timezone.utc)
+        quota = stored_quota(store, now)
+        quota_text = (
+            f"{quota.used} of {quota.limit} used, {quota.remaining} left (as of {quota.observed_at:%Y-%m-%d %H:%M %Z})"
+            if quota
+            else "unknown (no EskomSePush answer yet)"
+        )
+        rejected = [r for a in areas if (r := rejections.get(store, a, now)) is not None and r.error]
         rows += [
             ["subscribed areas", ", ".join(areas) or "none"],
             ["subscribers", str(len(chats))],
             ["outbox depth", str(store.outbox_depth())],
             ["pending deliveries", str(queue.depth())],
             ["dead-lettered deliveries", str(len(queue.dead_letters()))],
-            ["ESP quota", quota or "unknown"],
+            ["ESP quota", quota_text],
+            *[
+                [f"rejected by ESP: {r.area_id}", f"{r.error} (try {r.tries}/3 today; next {r.next_try:%H:%M %Z})"]
+                for r in rejected
+            ],
             ["upstream eskom", store.get_value("upstream:eskom") or "up"],
         ]
         print(table(["WHAT", "VALUE"], rows), file=out)

@@ -138,6 +138,11 @@ def compute_slots(
     ]
 
 
+def end_of_tomorrow(now: datetime) -> datetime:
+    """Midnight SAST at the end of tomorrow: the window of "today and tomorrow"."""
+    return datetime.combine(now.astimezone(SAST).date() + timedelta(days=2), time(0), SAST)
+
+
 def coverage_end(tt: Timetable, now: datetime, horizon: timedelta = HORIZON) -> datetime:
     """How far the timetable reaches: the end of its last day, capped at the horizon."""
     if not tt.days:

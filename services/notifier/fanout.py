@@ -19,8 +19,9 @@ from typing import Protocol
 
 from schemas import Event, FanOutPaused, NotificationFailed, NotificationSent
 from schemas.events import NotificationKind
-from services.chats import deactivate_chat, in_quiet_hours
+from services.chats import deactivate_chat, in_quiet_hours, migrate_chat
 from services.ports import (
+    ChatMigratedError,
     ChatSettings,
     ChatStore,
     ChatUnavailableError,
@@ -84,6 +85,27 @@ def _summaries(
     return events
 
 
+def _send(
+    messenger: Messenger,
+    store: FanOutStore,
+    chat: int,
+    text: str,
+    silent: bool,
+    clock: Clock,
+    cause: Event | None,
+    result: FanOutResult,
+) -> None:
+    """One message; a group that became a supergroup is followed to its new id and sent there."""
+    try:
+        messenger.send_text(chat, text, silent=silent)
+        result.sent.append(chat)
+    except ChatMigratedError as exc:
+        moved = migrate_chat(store, chat, exc.new_chat_id, clock.now(), cause)
+        log.info("chat %s became %s (%d subscription(s) moved); resending there", chat, exc.new_chat_id, moved)
+        messenger.send_text(exc.new_chat_id, text, silent=silent)
+        result.sent.append(exc.new_chat_id)
+
+
 def fan_out(
     *,
     kind: NotificationKind,
@@ -141,8 +163,7 @@ def fan_out(
             chat_settings = settings.get(chat, ChatSettings()) if settings is not None else store.get_settings(chat)
             silent = in_quiet_hours(chat_settings, clock.now())
             try:
-                messenger.send_text(chat, compose(chat), silent=silent)
-                result.sent.append(chat)
+                _send(messenger, store, chat, compose(chat), silent, clock, cause, result)
             except ChatUnavailableError as exc:
                 result.failed.append(chat)
                 errors[chat] = (str(exc), True)

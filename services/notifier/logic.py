@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
-from schemas import Event, FanOutPaused, ScheduleUpdated, StageChanged, event_class, parse_detail
+from schemas import Event, FanOutPaused, OutageSlot, ScheduleUpdated, StageChanged, event_class, parse_detail
 from schemas.events import NotificationKind, Region
 from services import messages
 from services.domain.areas import areas_affected
@@ -85,15 +85,17 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
     chats: dict[int, list[str]] = defaultdict(list)
     settings: dict[int, ChatSettings] = {}
     names: dict[str, str] = {}
-    slots = {}
+    slots: dict[str, list[OutageSlot] | None] = {}
+    day = timedelta(hours=24)
     for area in _areas_for(event.region, deps):
         tt = deps.store.get_timetable(area)
-        names[area] = tt.name if tt else area
-        day = timedelta(hours=24)
-        slots[area] = compute_slots(tt, event.stage, event.next_stages, now, day, since=event.changed_at) if tt else []
+        slots[area] = (
+            compute_slots(tt, event.stage, event.next_stages, now, day, since=event.changed_at) if tt else None
+        )
         for sub in deps.store.area_subscriptions(area):
             chats[sub.chat_id].append(area)
             settings[sub.chat_id] = sub.settings
+            names.setdefault(area, tt.name if tt else sub.area_name or area)
 
     def compose(chat: int) -> str:
         areas = [(names[a], slots[a]) for a in sorted(chats[chat])]
@@ -107,7 +109,8 @@ def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutRes
     if event.trigger == "stage_changed":
         return FanOutResult()  # already in the stage message
     now = deps.clock.now()
-    text = messages.schedule_updated(event.area_name, event.slots, event.stale, now)
+    first = event.trigger == "subscribed"
+    text = messages.schedule_updated(event.area_name, event.slots, event.stale, now, first=first)
     subs = deps.store.area_subscriptions(event.area_id)
     settings = {s.chat_id: s.settings for s in subs}
     result = _fan_out("schedule_updated", schedule_fact(event), list(settings), settings, lambda _: text, event, deps)

@@ -20,7 +20,7 @@ from services import bootstrap
 from services.adapters.esk_factory import stage_source_and_timetables
 from services.adapters.sqlite_store import SQLiteStore
 from services.adapters.telegram import TelegramClient
-from services.bot.commands import BotDeps
+from services.bot.deps import BotDeps
 from services.ports import Clock, Messenger, StageSource, Store, TimetableSource
 from services.ratelimit import LimitedMessenger, RateLimiter
 from services.refresh import handler as refresh_handler
@@ -32,6 +32,7 @@ from services.runtime.deliveries import DeliveryQueue
 from services.runtime.scheduler import Scheduler
 from services.runtime.workflow import Execution, WorkflowRunner
 from services.topology import TOPOLOGY, WorkflowStep
+from services.upstream_health import record_quota
 
 log = logging.getLogger("loadshed.runtime")
 
@@ -116,7 +117,10 @@ def build_runtime(
             "ESKOMSEPUSH_API_URL": config.eskomsepush_api_url,
             "LOADSHED_STAGE_SOURCE": config.stage_source,
         }
-        stage_source, esp = stage_source_and_timetables(env, config.eskomsepush_token)
+        quota_store = store
+        stage_source, esp = stage_source_and_timetables(
+            env, config.eskomsepush_token, lambda q: record_quota(quota_store, q)
+        )
         timetables = timetables or esp
     if messenger is None:
         messenger = (

@@ -47,6 +47,11 @@ class ConsoleMessenger:
     def send_document(self, chat_id: int, filename: str, content: bytes, caption: str = "") -> int:
         return self._print(chat_id, f"📎 {filename} ({len(content)} bytes) {caption}")
 
+    def hint(self, text: str) -> None:
+        """A line for the person at the console (not a bot message)."""
+        with self._lock:
+            print(f"(hint) {text}", file=self.out, flush=True)
+
     def answer_callback(self, callback_id: str, text: str = "") -> None:
         if text:
             self._print(CONSOLE_CHAT, text)
@@ -66,7 +71,11 @@ def line_to_update(line: str, messenger: ConsoleMessenger, chat_id: int = CONSOL
     if tap:
         buttons = messenger.last_buttons.get(chat_id, [])
         index = int(tap.group(1)) - 1
+        if not buttons:
+            messenger.hint("There is nothing to tap yet: buttons come with /search or /unsubscribe.")
+            return None
         if not 0 <= index < len(buttons):
+            messenger.hint(f"There is no button {index + 1}: type tap 1 to tap {len(buttons)}.")
             return None
         message = {"message_id": 1, "chat": {"id": chat_id, "type": "private"}}
         return {

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TextIO
 
 from services.adapters.memory import FakeTimetableSource, FixedClock
-from services.adapters.telegram_models import Update
 from services.bot.logic import handle_update
+from services.bot.updates import Update
 from services.domain.slots import SAST
 from services.ports import (
     ChatUnavailableError,

@@ -12,8 +12,8 @@ from typing import TextIO
 from pydantic import ValidationError
 
 from services.adapters.telegram import TelegramClient
-from services.adapters.telegram_models import Update
 from services.bot.logic import handle_update
+from services.bot.updates import Update
 from services.messages import COMMANDS
 from services.ports import UpstreamAuthError, UpstreamError
 from services.runtime.app import Runtime, build_runtime

@@ -10,7 +10,7 @@ import logging
 import threading
 
 from services.adapters.telegram import TelegramClient, TelegramConflictError
-from services.bot.commands import BotDeps
+from services.bot.deps import BotDeps
 from services.bot.logic import handle_update
 from services.ports import UpstreamAuthError, UpstreamError
 

@@ -8,7 +8,6 @@ timetable and marks it stale.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -39,12 +38,14 @@ from services.ports import (
     TimetableSource,
     TimetableStore,
     UpstreamAuthError,
+    UpstreamRequestError,
     UpstreamUnavailableError,
 )
 from services.relay import relay
+from services.schedule_fetcher import rejections
+from services.upstream_health import stored_quota
 
 log = logging.getLogger("loadshed.schedule_fetcher")
-QUOTA_KEY = "quota:eskomsepush"
 
 
 class FetcherStore(TimetableStore, SubscriptionStore, StageStore, OutboxStore, KeyValueStore, Protocol):
@@ -75,55 +76,56 @@ class FetchReport:
     skipped: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     published: list[ScheduleUpdated] = field(default_factory=list)
+    stopped: bool = False
+    """Quota used up or token refused: the rest of this run asks nothing more."""
 
 
 def known_quota(deps: FetcherDeps) -> Quota | None:
-    """The freshest quota: from the client this run, else the one stored by an earlier run."""
+    """The freshest quota: from the client this run, else the one stored by any process."""
     live = deps.timetables.quota() if deps.timetables else None
-    if live is not None:
-        return live
-    stored = deps.store.get_value(QUOTA_KEY, now=deps.clock.now())
-    if not stored:
-        return None
-    data = json.loads(stored)
-    return Quota(data["limit"], data["used"], deps.clock.now())
+    return live if live is not None else stored_quota(deps.store, deps.clock.now())
+
+
+def _quota_allows(area_id: str, deps: FetcherDeps, essential: bool) -> bool:
+    quota = known_quota(deps)
+    if quota is not None and (quota.remaining == 0 or (not essential and quota.remaining <= deps.quota_reserve)):
+        log.warning("skipping fetch of %s: ESP quota low (%d of %d left)", area_id, quota.remaining, quota.limit)
+        return False
+    return True
 
 
 def _fetch(
     area_id: str, deps: FetcherDeps, old: Timetable | None, essential: bool, report: FetchReport
 ) -> Timetable | None:
+    now = deps.clock.now()
     if deps.timetables is None:
         report.skipped.append(area_id)
         log.warning("cannot fetch %s: no EskomSePush token configured", area_id)
         return old
-    quota = known_quota(deps)
-    if quota is not None and (quota.remaining == 0 or (not essential and quota.remaining <= deps.quota_reserve)):
+    if (
+        report.stopped
+        or not rejections.may_ask(deps.store, area_id, now)
+        or not _quota_allows(area_id, deps, essential)
+    ):
         report.skipped.append(area_id)
-        log.warning("skipping fetch of %s: ESP quota low (%d of %d left)", area_id, quota.remaining, quota.limit)
         return old
     try:
-        fresh = replace(deps.timetables.area(area_id), fetched_at=deps.clock.now(), stale=False)
+        fresh = replace(deps.timetables.area(area_id), fetched_at=now, stale=False)
+    except (AreaNotFoundError, UpstreamRequestError) as exc:
+        report.failed.append(area_id)
+        rejections.note(deps.store, area_id, str(exc), now, log)
+        return old
     except (QuotaExceededError, UpstreamAuthError, UpstreamUnavailableError) as exc:
         report.failed.append(area_id)
         log.warning("fetch of %s failed (%s): %s", area_id, type(exc).__name__, exc)
+        if not isinstance(exc, UpstreamUnavailableError):
+            report.stopped = True  # every other area would fail the same way: spare the quota
         if old is not None and not old.stale:
             deps.store.save_timetable(replace(old, stale=True))
         if isinstance(exc, UpstreamUnavailableError) and old is None and essential:
             raise
         return replace(old, stale=True) if old else None
-    except AreaNotFoundError:
-        report.failed.append(area_id)
-        log.warning("EskomSePush does not know area %s", area_id)
-        return old
-    finally:
-        quota = deps.timetables.quota()
-        if quota is not None:
-            deps.store.put_value(
-                QUOTA_KEY,
-                json.dumps({"limit": quota.limit, "used": quota.used}),
-                ttl_seconds=86400,
-                now=deps.clock.now(),
-            )
+    rejections.clear(deps.store, area_id, now)
     deps.store.save_timetable(fresh)
     report.fetched.append(area_id)
     return fresh

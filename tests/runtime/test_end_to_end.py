@@ -113,7 +113,7 @@ def test_subscribe_flip_stage_kill_restart(tmp_path, upstreams):
                 }
             )
             wait_for(lambda: any("You now follow" in t for t in texts(api)), what="subscription confirmed")
-            wait_for(lambda: any("Schedule changed" in t for t in texts(api)), what="first schedule")
+            wait_for(lambda: any("🗓 Schedule for" in t for t in texts(api)), what="first schedule")
             state["status"] = "5"  # Eskom: stage 4
             wait_for(lambda: any("Stage 4" in t and "⚡" in t for t in texts(api)), what="stage notification")
             time.sleep(1.5)  # a few more polls: nothing more may arrive
@@ -135,7 +135,7 @@ def test_subscribe_flip_stage_kill_restart(tmp_path, upstreams):
         assert proc.returncode == 0, out
         new = after - before
         assert list(new) == [next(t for t in new if "Stage 4 (since" in t)], new  # only the /status reply
-        assert all(n == 1 for t, n in after.items() if "⚡" in t or "Schedule changed" in t or "follow" in t)
+        assert all(n == 1 for t, n in after.items() if "⚡" in t or "🗓" in t or "follow" in t)
 
 
 def test_refuses_to_start_over_a_webhook_then_switches_with_the_flag(tmp_path, upstreams):

@@ -16,9 +16,10 @@ from services.adapters.memory import (
     RecordingMessenger,
     RecordingPublisher,
 )
-from services.adapters.telegram_models import Update
-from services.bot.commands import BotDeps, short_id
+from services.bot.areas import short_id
+from services.bot.deps import BotDeps
 from services.bot.logic import handle_update
+from services.bot.updates import Update
 from services.domain.slots import SAST
 from services.ports import QuotaExceededError, StageRecord, SubscriptionRecord, Timetable, TimetableDay
 from tests.conftest import load_fixture
@@ -112,14 +113,15 @@ def test_search_is_rate_limited_and_quota_errors_are_friendly():
 def test_subscribe_validation_limit_and_unsubscribe():
     bot = Bot()
     assert "doesn't look like an area id" in bot.say("/subscribe ../../etc")
-    assert "I don't know the area <code>nope-1</code>" in bot.say("/subscribe nope-1")
-    bot.store.save_timetable(TT)
-    assert "You now follow <b>Observatory (15)</b>" in bot.say(f"/subscribe {OBS}")
+    assert "EskomSePush knows no area <code>nope-1</code>" in bot.say("/subscribe nope-1")
+    bot.clock.advance(seconds=11)
+    assert "You now follow <b>Observatory (15)</b>" in bot.say(f"/subscribe {OBS}")  # looked up: one call
     assert "already follow" in bot.say(f"/subscribe {OBS}")
     for i in range(9):
         bot.store.add_subscription(SubscriptionRecord(CHAT, f"x-{i}", f"X{i}"), [])
     bot.store.put_value("area:y-1", "Y")
     assert "10 areas already" in bot.say("/subscribe y-1")
+    assert bot.esp.calls == ["nope-1", OBS]
     assert "Which area" in bot.say("/unsubscribe")
     assert "no longer follow <b>Observatory (15)</b>" in bot.say(f"/unsubscribe {OBS}")
     assert "You don't follow" in bot.say(f"/unsubscribe {OBS}")

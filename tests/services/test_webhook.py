@@ -16,7 +16,7 @@ from services.adapters.memory import (
     ScriptedStageSource,
 )
 from services.bot import handler
-from services.bot.commands import BotDeps
+from services.bot.deps import BotDeps
 from services.bot.webhook import MAX_BODY, handle_webhook
 from tests.conftest import load_fixture
 

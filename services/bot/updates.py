@@ -1,4 +1,9 @@
-"""pydantic models of the few Telegram Bot API types loadshed reads. Unknown fields are ignored."""
+"""pydantic models of the Telegram updates the bot reads. Unknown fields are ignored.
+
+They belong to the bot (its input), not to the HTTP adapter, so decision code never imports an
+adapter. Shapes follow https://core.telegram.org/bots/api#message and the captured payloads in
+tests/fixtures/telegram.
+"""
 
 from __future__ import annotations
 
@@ -26,6 +31,11 @@ class Chat(_Tg):
         return self.type in ("group", "supergroup")
 
 
+class Location(_Tg):
+    latitude: float
+    longitude: float
+
+
 class MessageEntity(_Tg):
     type: str
     offset: int
@@ -37,8 +47,14 @@ class Message(_Tg):
     date: int = 0
     chat: Chat
     sender: User | None = Field(default=None, alias="from")
+    sender_chat: Chat | None = None
+    """Set when a chat speaks: a channel's post, a group's anonymous admin (whose `from` is the
+    placeholder GroupAnonymousBot), a linked channel's automatic forward."""
     text: str | None = None
     entities: list[MessageEntity] = Field(default_factory=list)
+    location: Location | None = None
+    migrate_to_chat_id: int | None = None
+    migrate_from_chat_id: int | None = None
 
 
 class CallbackQuery(_Tg):
@@ -63,19 +79,6 @@ class Update(_Tg):
     update_id: int
     message: Message | None = None
     edited_message: Message | None = None
+    channel_post: Message | None = None
     callback_query: CallbackQuery | None = None
     my_chat_member: ChatMemberUpdated | None = None
-
-
-class ApiResponse(_Tg):
-    ok: bool
-    result: object | None = None
-    error_code: int | None = None
-    description: str = ""
-    parameters: dict[str, object] = Field(default_factory=dict)
-
-
-class WebhookInfo(_Tg):
-    url: str = ""
-    pending_update_count: int = 0
-    last_error_message: str | None = None
