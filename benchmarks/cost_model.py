@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Any
 
 from services.adapters.memory import FakeTimetableSource, FixedClock, InMemoryStore
-from services.bot.updates import Update
 from services.bot.logic import handle_update
+from services.bot.updates import Update
+from services.domain.slots import SAST
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
 from services.runtime.app import build_runtime
 from services.runtime.config import Config
-from services.domain.slots import SAST
 from services.topology import TOPOLOGY
 
 PRICES_DATE = "2026-11-25"

@@ -18,10 +18,10 @@ from pathlib import Path
 from schemas import ALL_EVENTS
 from schemas.examples import example
 from services.adapters.memory import FakeTimetableSource, FixedClock
+from services.domain.slots import SAST
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
 from services.runtime.app import build_runtime
 from services.runtime.config import Config
-from services.domain.slots import SAST
 
 SUBSCRIBERS, AREAS = 1000, 10
 

@@ -19,9 +19,9 @@ from schemas import StageChanged, SubscriptionChanged
 from services.adapters.eskom import EskomStageSource
 from services.adapters.esp import EskomSePushClient
 from services.adapters.memory import FixedClock, InMemoryStore
+from services.domain.slots import SAST
 from services.ports import SubscriptionRecord
 from services.schedule_fetcher.logic import FetcherDeps, daily, on_stage_changed, on_subscription_changed
-from services.domain.slots import SAST
 from services.stage_watcher.logic import poll
 
 AREA_FIXTURE = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "esp" / "v2" / "area.json"

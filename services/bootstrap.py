@@ -101,20 +101,31 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     store = DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE"))
     stage_source, timetables = stage_source_and_timetables(env, esp_token, lambda q: record_quota(store, q))
 
-    def messenger() -> Messenger:
+    clients: list[Any] = []
+
+    def telegram() -> Any:
         from services.adapters.telegram import DEFAULT_TELEGRAM_URL, TelegramClient
+
+        if not clients:
+            token = secrets.get(_require(env, "TELEGRAM_TOKEN_PARAM"))
+            clients.append(TelegramClient(token, env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_URL))
+        return clients[0]
+
+    def messenger() -> Messenger:
         from services.ratelimit import LimitedMessenger, RateLimiter
 
-        token = secrets.get(_require(env, "TELEGRAM_TOKEN_PARAM"))
-        client = TelegramClient(token, env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_URL)
-        return LimitedMessenger(client, RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25"))))
+        return LimitedMessenger(telegram(), RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25"))))
+
+    def whoami() -> str | None:
+        name: str | None = telegram().get_me().username
+        return name
 
     return build(
         store=store,
         publisher=EventBridgePublisher(boto3.client("events"), _require(env, "LOADSHED_BUS")),
         stage_source=stage_source,
         timetables=timetables,
-        settings={"secrets": secrets, "env": dict(env)},
+        settings={"secrets": secrets, "env": dict(env), "whoami": whoami},
         messenger_factory=messenger,
     )
 

@@ -8,7 +8,6 @@ wrapper (`services/ratelimit.py`) decides, bounded. Errors are typed: 429 → `R
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -29,6 +28,12 @@ from services.ports import (
 )
 
 DEFAULT_TELEGRAM_URL = "https://api.telegram.org"
+ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "my_chat_member")
+"""What the bot reads: commands and locations, channel posts (a channel can subscribe), button taps,
+and being blocked/removed. Everything else is never sent to us."""
+WEBHOOK_CONNECTIONS = 5
+"""Telegram's default is 40 concurrent webhook requests; a new AWS account may run only 10 Lambdas
+at once in all, so the bot takes at most 5 and leaves the rest to notifier, reminder and refresh."""
 _GONE: tuple[tuple[str, GoneReason], ...] = (
     # Telegram's error descriptions (tests/fixtures/telegram/sendMessage-4xx-*.json, from
     # github.com/TelegramBotAPI/errors): which mean the chat will never take a message again.
@@ -82,9 +87,13 @@ class TelegramConflictError(UpstreamError):
     """getUpdates is refused because a webhook is set (HTTP 409)."""
 
 
-def _keyboard(buttons: Sequence[Sequence[Button]]) -> str:
-    rows = [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]
-    return json.dumps({"inline_keyboard": rows})
+def _keyboard(buttons: Sequence[Sequence[Button]]) -> dict[str, Any]:
+    """Inline buttons; or, for a location request, a one-time reply keyboard (Telegram allows
+    `request_location` only there, and only in private chats)."""
+    if any(b.request_location for row in buttons for b in row):
+        rows = [[{"text": b.text, "request_location": b.request_location} for b in row] for row in buttons]
+        return {"keyboard": rows, "one_time_keyboard": True, "resize_keyboard": True}
+    return {"inline_keyboard": [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]}
 
 
 class TelegramClient:
@@ -161,7 +170,7 @@ class TelegramClient:
             "link_preview_options": {"is_disabled": True},
         }
         if buttons:
-            payload["reply_markup"] = json.loads(_keyboard(buttons))
+            payload["reply_markup"] = _keyboard(buttons)
         if silent:
             payload["disable_notification"] = True
         result = self.call("sendMessage", payload, chat_id=chat_id)
@@ -187,7 +196,7 @@ class TelegramClient:
     def get_updates(self, offset: int | None, timeout: int = 25) -> list[Update]:
         payload: dict[str, Any] = {
             "timeout": timeout,
-            "allowed_updates": ["message", "callback_query", "my_chat_member"],
+            "allowed_updates": list(ALLOWED_UPDATES),
         }
         if offset is not None:
             payload["offset"] = offset
@@ -204,13 +213,14 @@ class TelegramClient:
     def get_webhook_info(self) -> WebhookInfo:
         return WebhookInfo.model_validate(self.call("getWebhookInfo"))
 
-    def set_webhook(self, url: str, secret_token: str) -> None:
+    def set_webhook(self, url: str, secret_token: str, max_connections: int = WEBHOOK_CONNECTIONS) -> None:
         self.call(
             "setWebhook",
             {
                 "url": url,
                 "secret_token": secret_token,
-                "allowed_updates": ["message", "callback_query", "my_chat_member"],
+                "allowed_updates": list(ALLOWED_UPDATES),
+                "max_connections": max_connections,
             },
         )
 

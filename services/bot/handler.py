@@ -14,7 +14,9 @@ def deps() -> BotDeps:
     c = bootstrap.container()
     env = c.settings.get("env", {})
     admins = frozenset(int(x) for x in str(env.get("LOADSHED_ADMIN_CHATS", "")).replace(",", " ").split() if x)
-    return BotDeps(c.store, c.messenger(), c.publisher, c.clock, c.timetables, env.get("TELEGRAM_BOT_USERNAME"), admins)
+    whoami = c.settings.get("whoami")
+    configured = env.get("TELEGRAM_BOT_USERNAME") or None
+    return BotDeps(c.store, c.messenger(), c.publisher, c.clock, c.timetables, configured, admins, whoami)
 
 
 def handle(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from services import bootstrap
 from services.adapters.esk_factory import stage_source_and_timetables
 from services.adapters.sqlite_store import SQLiteStore
 from services.adapters.telegram import TelegramClient
-from services.bot.deps import BotDeps
+from services.bot.deps import USERNAME_KEY, BotDeps
 from services.ports import Clock, Messenger, StageSource, Store, TimetableSource
 from services.ratelimit import LimitedMessenger, RateLimiter
 from services.refresh import handler as refresh_handler
@@ -162,5 +162,11 @@ def build_runtime(
         TOPOLOGY.schedules,
         {"LOADSHED_POLL_SECONDS": config.poll_seconds, "LOADSHED_REMIND_SECONDS": config.remind_seconds},
     )
-    bot = BotDeps(store, messenger, bus, clock, timetables, bot_username, frozenset(config.admin_chats))
+    whoami = None
+    if isinstance(messenger, LimitedMessenger) and isinstance(messenger.inner, TelegramClient):
+        client = messenger.inner
+        whoami = lambda: client.get_me().username  # noqa: E731
+    bot = BotDeps(store, messenger, bus, clock, timetables, None, frozenset(config.admin_chats), whoami)
+    if bot_username:
+        store.put_value(USERNAME_KEY, bot_username, ttl_seconds=7 * 86400, now=clock.now())
     return Runtime(container, store, queue, bus, dispatcher, scheduler, runner, bot)

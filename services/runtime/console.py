@@ -38,7 +38,9 @@ class ConsoleMessenger:
     def send_text(
         self, chat_id: int, text: str, *, buttons: Sequence[Sequence[Button]] = (), silent: bool = False
     ) -> int:
-        flat = [b for row in buttons for b in row]
+        flat = [b for row in buttons for b in row if not b.request_location]
+        if any(b.request_location for row in buttons for b in row):
+            text += "\n  (to share a location, type: location LAT LON, e.g. location -33.94 18.47)"
         if flat:
             self.last_buttons[chat_id] = flat
             text += "\n" + "\n".join(f"  [{i}] {b.text}   (type: tap {i})" for i, b in enumerate(flat, 1))
@@ -82,6 +84,11 @@ def line_to_update(line: str, messenger: ConsoleMessenger, chat_id: int = CONSOL
             "update_id": update_id,
             "callback_query": {"id": str(update_id), "from": user, "message": message, "data": buttons[index].data},
         }
+    where = re.fullmatch(r"location (-?\d+(?:\.\d+)?)[ ,]+(-?\d+(?:\.\d+)?)", line)
+    if where:
+        location = {"latitude": float(where.group(1)), "longitude": float(where.group(2))}
+        chat = {"id": chat_id, "type": "private"}
+        return {"update_id": update_id, "message": {"message_id": 1, "chat": chat, "from": user, "location": location}}
     entities = [{"type": "bot_command", "offset": 0, "length": len(line.split()[0])}] if line.startswith("/") else []
     return {
         "update_id": update_id,

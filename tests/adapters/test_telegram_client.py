@@ -7,6 +7,7 @@ import pytest
 from services.adapters.telegram import TelegramClient, TelegramConflictError
 from services.ports import (
     Button,
+    ChatMigratedError,
     ChatUnavailableError,
     MessageRejectedError,
     MessengerUnavailableError,
@@ -99,3 +100,53 @@ def test_get_updates_conflicts_with_a_webhook(api, client):
 def test_connection_refused_is_transient():
     with pytest.raises(MessengerUnavailableError):
         TelegramClient("1:x", "http://127.0.0.1:9", timeout=1).send_text(1, "x")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "reason"),
+    [
+        # bodies from github.com/TelegramBotAPI/errors (tests/fixtures/SOURCES.md)
+        ("sendMessage-403-blocked.json", "bot_blocked"),
+        ("sendMessage-403-kicked-from-group.json", "bot_blocked"),
+        ("sendMessage-403-not-member-channel.json", "bot_blocked"),
+        ("sendMessage-403-cant-initiate.json", "bot_blocked"),
+        ("sendMessage-403-user-deactivated.json", "chat_deactivated"),
+        ("sendMessage-400-group-deactivated.json", "chat_deactivated"),
+        ("sendMessage-400-chat-not-found.json", "chat_not_found"),
+        ("sendMessage-400-peer-id-invalid.json", "chat_not_found"),
+        ("sendMessage-400-user-not-found.json", "chat_not_found"),
+        ("sendMessage-400-not-enough-rights.json", "no_rights"),
+    ],
+)
+def test_every_gone_answer_is_a_typed_reason(api, client, fixture, reason):
+    api.answers[-77] = fixture
+    with pytest.raises(ChatUnavailableError) as gone:
+        client.send_text(-77, "x")
+    assert (gone.value.reason, gone.value.chat_id) == (reason, -77)
+
+
+def test_migration_400_names_the_supergroup(api, client):
+    api.migrated[-123456789] = -1001234567890
+    with pytest.raises(ChatMigratedError) as moved:
+        client.send_text(-123456789, "x")
+    assert (moved.value.chat_id, moved.value.new_chat_id) == (-123456789, -1001234567890)
+
+
+def test_message_not_modified_is_not_an_error(api, client):
+    api.answers[9] = "editMessage-400-not-modified.json"
+    assert client.send_text(9, "same") == 0  # 400 "message is not modified": done, nothing to do
+
+
+def test_location_request_is_a_one_time_reply_keyboard(api, client):
+    client.send_text(42, "Share?", buttons=[[Button("📍 Share my location", request_location=True)]])
+    markup = api.delivered[-1].payload["reply_markup"]
+    assert markup["keyboard"] == [[{"text": "📍 Share my location", "request_location": True}]]
+    assert markup["one_time_keyboard"] is True
+
+
+def test_webhook_is_set_with_connections_and_the_updates_we_read(api, client):
+    client.set_webhook("https://x.example/hook", "s3cret")
+    assert api.webhook_url == "https://x.example/hook"
+    sent = api.webhook_payload
+    assert sent["max_connections"] == 5 and sent["secret_token"] == "s3cret"
+    assert sent["allowed_updates"] == ["message", "channel_post", "callback_query", "my_chat_member"]

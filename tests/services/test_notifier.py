@@ -230,3 +230,25 @@ def test_batched_checkpoints_write_less_and_still_resume_exactly_after_an_except
     on_stage_changed(w.stage_event(), w.deps)
     assert sorted(s.chat_id for s in w.tg.sent) == list(range(1, 101))  # exactly once each
     assert writes["n"] <= 8  # 100 messages: checkpoints at 25, 50, the crash, 25, … and done
+
+
+def test_a_fan_out_follows_a_migrated_group_and_drops_chats_telegram_calls_gone():
+    """Real Telegram bodies over HTTP: the 400 naming a supergroup moves the group and resends
+    there; "not enough rights" ends that chat's subscriptions with its reason."""
+    old, new = -123456789, -1001234567890
+    w = World({"a": [old, 5, 6]})
+    with FakeBotApi(global_rate=1000) as api:
+        api.migrated[old] = new
+        api.answers[6] = "sendMessage-400-not-enough-rights.json"
+        w.deps.messenger = TelegramClient(api.token, api.url, timeout=5)
+        result = on_stage_changed(w.stage_event(), w.deps)
+        assert sorted(d.chat_id for d in api.delivered) == sorted([new, 5])
+    assert sorted(result.sent) == sorted([new, 5]) and result.failed == [6]
+    assert [s.area_id for s in w.store.chat_subscriptions(new)] == ["a"]
+    assert w.store.chat_subscriptions(old) == [] and w.store.chat_subscriptions(6) == []
+    reasons = {(e.chat_id, e.action, e.reason) for e in w.pub.of_type(SubscriptionChanged)}
+    assert reasons == {(new, "added", "chat_migrated"), (old, "removed", "chat_migrated"), (6, "removed", "no_rights")}
+    # the next fact reaches the supergroup directly
+    w.deps.messenger = w.tg
+    on_stage_changed(w.stage_event(3), w.deps)
+    assert sorted(s.chat_id for s in w.tg.sent) == sorted([5, new])

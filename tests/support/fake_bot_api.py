@@ -2,8 +2,9 @@
 
 Global: at most `global_rate` messages in any 1-second window; per chat: 1 per second; per group:
 20 per minute — violations get a real 429 body with `parameters.retry_after`. Chats in `blocked`
-get 403, in `gone` get 400 "chat not found" (the shared fixtures' bodies); `fail_next` injects
-5xx. `getUpdates` long-polls a queue with Telegram's offset semantics.
+get 403, in `gone` get 400 "chat not found" (the shared fixtures' bodies), chats in `answers` get the
+named fixture's error body, chats in `migrated` get the 400 that names their supergroup;
+`fail_next` injects 5xx. `getUpdates` long-polls a queue with Telegram's offset semantics.
 """
 
 from __future__ import annotations
@@ -58,8 +59,13 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.gone: set[int] = set()
         self.fail_next: list[int] = []
+        self.answers: dict[int, str] = {}
+        """chat id → a fixture file whose error body every send to that chat gets (real bodies)."""
+        self.migrated: dict[int, int] = {}
+        """old group id → supergroup id: sends to the old id get Telegram's 400 with migrate_to_chat_id."""
         self.force_429: list[int] = []
         self.webhook_url = ""
+        self.webhook_payload: dict[str, Any] = {}
         self.commands: list[dict[str, str]] = []
         self.callbacks: list[str] = []
         self._updates: list[dict[str, Any]] = []
@@ -152,6 +158,12 @@ class FakeBotApi:
                 return 403, _fixture("sendMessage-403-blocked.json")
             if chat_id in self.gone:
                 return 400, _fixture("sendMessage-400-chat-not-found.json")
+            if chat_id in self.answers:
+                body = _fixture(self.answers[chat_id])
+                return int(body["error_code"]), body
+            if chat_id in self.migrated:
+                body = _fixture("sendMessage-400-migrated.json")
+                return 400, {**body, "parameters": {"migrate_to_chat_id": self.migrated[chat_id]}}
             wait = self._limit(chat_id)
             if wait is not None:
                 self.rejected_429 += 1
@@ -206,6 +218,7 @@ class FakeBotApi:
             self.callbacks.append(str(payload.get("callback_query_id")))
         elif method == "setWebhook":
             self.webhook_url = str(payload.get("url", ""))
+            self.webhook_payload = dict(payload)
         elif method == "deleteWebhook":
             self.webhook_url = ""
         else:
