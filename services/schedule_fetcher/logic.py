@@ -195,6 +195,8 @@ def _run(
             refresh_area(area_id, deps, fetch=fetch, essential=essential, cause=cause, report=report, trigger=trigger)
         except UpstreamUnavailableError as exc:
             pending_error = exc
+    if report.fetched and deps.timetables is not None:
+        deps.timetables.quota()  # v2 has no quota headers: the (free) allowance check, at most hourly
     relay(deps.store, deps.publisher, deps.clock)
     if pending_error is not None:
         raise pending_error  # an area with no timetable at all: let the delivery be retried
