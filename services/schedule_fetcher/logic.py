@@ -144,13 +144,19 @@ def refresh_area(
     report: FetchReport,
     trigger: Trigger = "timetable_fetched",
 ) -> None:
-    """Recompute (fetching first if asked) one area's slots and publish if they changed."""
+    """Recompute (fetching first if asked) one area's slots and publish if they changed.
+
+    Slots that moved while the timetable itself did not are the stage's doing — already told by
+    the stage message — so such an update is marked `stage_changed` (not told again), whoever
+    recomputed it: a refresh racing a stage change tells the requester, not the area.
+    """
     now = deps.clock.now()
-    tt = deps.store.get_timetable(area_id)
-    if fetch or tt is None:
-        tt = _fetch(area_id, deps, tt, essential or tt is None, report)
+    old = deps.store.get_timetable(area_id)
+    tt = _fetch(area_id, deps, old, essential or old is None, report) if fetch or old is None else old
     if tt is None:
         return
+    if trigger in ("refresh", "timetable_fetched") and old is not None and _same_timetable(old, tt):
+        trigger = "stage_changed"
     region = region_of_area(area_id, tt.region_name)
     stage = deps.store.get_stage(region) or deps.store.get_stage("national")
     if stage is None:
@@ -183,6 +189,10 @@ def refresh_area(
     record = ScheduleRecord(new_hash, slots_json(slots), covers)
     if deps.store.record_schedule(area_id, record, previous.content_hash if previous else None, outbox) and outbox:
         report.published.append(outbox[0])  # type: ignore[arg-type]
+
+
+def _same_timetable(a: Timetable, b: Timetable) -> bool:
+    return a.days == b.days and a.events == b.events
 
 
 def _run(

@@ -230,3 +230,26 @@ def test_areas_of_interest_are_kept_fresh_before_anyone_subscribes():
     w.clock.advance(hours=21)
     assert daily(w.deps).fetched == ["jhb-2"]
     assert "jhb-1" not in w.esp.calls  # still: areas nobody follows or configured are never fetched
+
+
+def test_a_refresh_racing_a_stage_change_is_not_a_new_fact_for_the_area():
+    """Issue 9: a /refresh that recomputes after the stage moved, before the fetcher heard of it,
+    found slots that moved only because of the stage — already in the stage message."""
+    from services.relay import relay
+    from services.schedule_fetcher.logic import FetchReport, refresh_area
+
+    w = World("jhb-1")
+    w.stage(1)
+    on_subscription_changed(w.subscribe(1, "jhb-1"), w.deps)
+    w.stage(4, previous=1)  # recorded by the watcher; its StageChanged not yet handled here
+    refresh_area("jhb-1", w.deps, fetch=False, essential=False, cause=None, report=FetchReport(), trigger="refresh")
+    relay(w.store, w.pub, w.clock)
+    assert [u.trigger for u in w.updates()] == ["subscribed", "stage_changed"]
+    # a refresh that fetched a timetable that really changed is news for the area
+    w.clock.advance(hours=2)
+    w.esp.timetables["jhb-1"] = Timetable(
+        "jhb-1", "Jhb", "R", tuple(TimetableDay(d.day, (("09:00-11:30",),) * 4) for d in DAYS)
+    )
+    refresh_area("jhb-1", w.deps, fetch=True, essential=False, cause=None, report=FetchReport(), trigger="refresh")
+    relay(w.store, w.pub, w.clock)
+    assert [u.trigger for u in w.updates()] == ["subscribed", "stage_changed", "refresh"]
