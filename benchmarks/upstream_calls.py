@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from benchmarks.loopback import LoopbackServer
+from benchmarks.loopback import LoopbackServer, Route
 from schemas import StageChanged, SubscriptionChanged
 from services.adapters.eskom import EskomStageSource
 from services.adapters.esp import EskomSePushClient
@@ -103,7 +103,7 @@ def lookups(chats: int = 20) -> dict[str, float]:
     """`chats` chats each `/subscribe <id>` the same id, then share the same location: one ESP
     call for each kind, the rest served from the day's cache."""
     nearby = (AREA_FIXTURE.parent / "areas_nearby.json").read_bytes()
-    routes = {
+    routes: dict[str, Route] = {
         "/business/2.0/area": lambda q, b: (200, AREA_FIXTURE.read_bytes(), {}),
         "/business/2.0/areas_nearby": lambda q, b: (200, nearby, {}),
         "/business/2.0/api_allowance": lambda q, b: (
