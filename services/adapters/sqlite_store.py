@@ -57,7 +57,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE subscriptions ADD COLUMN quiet_start TEXT;
     ALTER TABLE subscriptions ADD COLUMN quiet_end TEXT;
     """,
+    """
+    ALTER TABLE claims ADD COLUMN owner TEXT;
+    """,
 )
+OUR_TABLES = frozenset({"stages", "outbox", "timetables", "schedules", "subscriptions", "chat_settings", "claims"})
+"""Tables every loadshed database has (and `kv`)."""
+RUNTIME_TABLES = frozenset({"bus_deliveries", "update_inbox", "replies", "sqlite_sequence"})
+"""Tables the embedded runtime adds beside them."""
 
 
 class StoreUnavailableError(RuntimeError):
@@ -77,6 +84,59 @@ def open_database(path: str) -> sqlite3.Connection:
         raise StoreUnavailableError(f"cannot open the database {path!r}: {exc}") from None
 
 
+def _refuse_newer(path: str, version: int) -> None:
+    if version > len(MIGRATIONS):
+        raise StoreUnavailableError(
+            f"{path} has schema version {version}, newer than this loadshed knows ({len(MIGRATIONS)}): upgrade loadshed"
+        )
+
+
+def check_database(path: str, *, initialized: bool = False) -> None:
+    """Refuse, without writing a byte, a file that is not a loadshed database we can use: another
+    application's file, or one written by a newer loadshed (`StoreUnavailableError`). A missing
+    or empty file is a new database — unless `initialized` is asked for."""
+    if path == ":memory:":
+        return
+    try:
+        with open(path, "rb") as handle:
+            header = handle.read(100)
+    except FileNotFoundError:
+        header = b""
+    except OSError as exc:
+        raise StoreUnavailableError(f"cannot open the database {path!r}: {exc.strerror}") from None
+    if not header:
+        if initialized:
+            raise StoreUnavailableError(f"no loadshed database at {path}")
+        return
+    if header[:16] != b"SQLite format 3\x00":
+        raise StoreUnavailableError(f"{path} is not a loadshed database (not an SQLite file); refusing to touch it")
+    _refuse_newer(path, int.from_bytes(header[60:64], "big"))  # the header's user_version: no open needed
+    try:
+        db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, timeout=10)
+        try:
+            version = int(db.execute("PRAGMA user_version").fetchone()[0])
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise StoreUnavailableError(f"{path} is not a loadshed database: {exc}") from None
+    _refuse_newer(path, version)
+    if (version == 0 and (tables - RUNTIME_TABLES or initialized)) or (version > 0 and not tables >= OUR_TABLES):
+        raise StoreUnavailableError(f"{path} is not a loadshed database (it holds other tables); refusing to touch it")
+
+
+def open_read_only(path: str) -> sqlite3.Connection:
+    """A connection that cannot write: the file must exist (`StoreUnavailableError` otherwise)."""
+    if not Path(path).is_file():
+        raise StoreUnavailableError(f"no loadshed database at {path}")
+    try:
+        db = sqlite3.connect(f"file:{Path(path).resolve()}?mode=ro", uri=True, check_same_thread=False, timeout=10)
+        db.execute("PRAGMA user_version").fetchone()
+        return db
+    except sqlite3.Error as exc:
+        raise StoreUnavailableError(f"cannot read the database {path!r}: {exc}") from None
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 
@@ -84,9 +144,17 @@ def _ts(moment: datetime) -> float:
 class SQLiteStore:
     """One connection per instance (serialised by a lock); several instances may share a file."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, owner: str | None = None, *, read_only: bool = False) -> None:
+        """`owner` names this process on the claims it takes, so the next owner of the file can
+        take back what a dead one held (`recover_leases`). `read_only` opens an existing file
+        without writing a byte (no WAL switch, no migration): what `loadshed status` uses."""
         self.path = str(path)
+        self.owner = owner
         self._lock = threading.RLock()
+        check_database(self.path)
+        if read_only:
+            self._db = open_read_only(self.path)
+            return
         self._db = open_database(self.path)
         try:
             if self.path != ":memory:":
@@ -315,11 +383,25 @@ class SQLiteStore:
     def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
         with self._tx() as db:
             cur = db.execute(
-                "INSERT INTO claims VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at "
-                "WHERE claims.expires_at <= ?",
-                (key, _ts(now) + ttl_seconds, _ts(now)),
+                "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, "
+                "owner = excluded.owner WHERE claims.expires_at <= ?",
+                (key, _ts(now) + ttl_seconds, self.owner, _ts(now)),
             )
             return cur.rowcount == 1
+
+    def recover_leases(self, prefixes: Sequence[str]) -> int:
+        """Drop the leases (claims under `prefixes`) held by any other owner — on start, when the
+        file lock says that owner is dead — and every outbox lease. Returns how many were taken back."""
+        with self._tx() as db:
+            taken = 0
+            for prefix in prefixes:
+                cur = db.execute(
+                    "DELETE FROM claims WHERE key LIKE ? ESCAPE '\\' AND (owner IS NULL OR owner != ?)",
+                    (prefix.replace("_", "\\_").replace("%", "\\%") + "%", self.owner or ""),
+                )
+                taken += cur.rowcount
+            taken += db.execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL").rowcount
+            return taken
 
     def release(self, key: str) -> None:
         with self._tx() as db:

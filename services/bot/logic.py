@@ -1,7 +1,10 @@
 """The bot's entry: one Telegram update in, replies and events out. Same code for webhook and polling.
 
-Each `update_id` is claimed before handling, so a redelivered update is handled once; if handling
-fails the claim is released so Telegram's retry can succeed.
+An update is leased while it is handled (`update:<id>`, short) and marked done after
+(`update-done:<id>`, two days): a redelivered update that was done is dropped; one whose handler
+died is taken over — by the next owner of the embedded database at start, or on AWS by
+Telegram's retry once the lease runs out; while a live handler holds it, `UpdateInProgressError`
+asks for a later retry (the webhook answers 503). If handling fails the lease is released.
 """
 
 from __future__ import annotations
@@ -18,27 +21,41 @@ from services.messages import Reply
 from services.relay import relay
 
 log = logging.getLogger("loadshed.bot")
-UPDATE_TTL = 2 * 86400
+DONE_TTL = 2 * 86400
+LEASE_SECONDS = 120
+"""Longer than a webhook invocation may run (the bot Lambda's timeout is 30 s)."""
+
+
+class UpdateInProgressError(RuntimeError):
+    """Another live handler holds this update: ask again later (it may finish, or die and let go)."""
 
 
 def handle_update(update: Update, deps: BotDeps) -> bool:
     """Handle one update; False when it was a duplicate or of a kind the bot ignores."""
-    key = f"update:{update.update_id}"
-    if not deps.store.claim(key, deps.clock.now(), UPDATE_TTL):
+    now = deps.clock.now()
+    done, lease = f"update-done:{update.update_id}", f"update:{update.update_id}"
+    if deps.store.get_value(done, now=now):
         log.info("update %s already handled", update.update_id)
         return False
+    if not deps.store.claim(lease, now, LEASE_SECONDS):
+        raise UpdateInProgressError(f"update {update.update_id} is being handled")
     try:
-        message = update.message or update.channel_post
-        if message is not None:
-            return _message(message, deps)
-        if update.callback_query is not None:
-            return _callback(update.callback_query, deps)
-        if update.my_chat_member is not None:
-            return _membership(update.my_chat_member, deps)
-        return False  # edited messages, polls, …: acknowledged and ignored
-    except BaseException:
-        deps.store.release(key)
-        raise
+        handled = _dispatch(update, deps)
+        deps.store.put_value(done, "1", ttl_seconds=DONE_TTL, now=now)
+        return handled
+    finally:
+        deps.store.release(lease)
+
+
+def _dispatch(update: Update, deps: BotDeps) -> bool:
+    message = update.message or update.channel_post
+    if message is not None:
+        return _message(message, deps)
+    if update.callback_query is not None:
+        return _callback(update.callback_query, deps)
+    if update.my_chat_member is not None:
+        return _membership(update.my_chat_member, deps)
+    return False  # edited messages, polls, …: acknowledged and ignored
 
 
 def _migrated(message: Message, deps: BotDeps) -> bool:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from pydantic import ValidationError
 
 from services.bot.deps import BotDeps
-from services.bot.logic import handle_update
+from services.bot.logic import UpdateInProgressError, handle_update
 from services.bot.updates import Update
 
 SECRET_HEADER = "x-telegram-bot-api-secret-token"
@@ -52,5 +52,8 @@ def handle_webhook(headers: Mapping[str, str], body: bytes, secret: str, deps: B
     except ValidationError as exc:
         log.warning("webhook body is not an Update: %s", exc.errors()[0]["msg"])
         return 400, '{"error": "not a Telegram update"}'
-    handle_update(update, deps)
+    try:
+        handle_update(update, deps)
+    except UpdateInProgressError:
+        return 503, '{"error": "update in progress; retry later"}'
     return 200, '{"ok": true}'

@@ -15,6 +15,7 @@ from services.bootstrap import ConfigError
 from services.cli import catalog_cmd, patterns_cmd, runtime_cmd, schedules_cmd, schemas_cmd, topology_cmd, webhook_cmd
 from services.cli.output import CliError
 from services.ports import UpstreamError
+from services.runtime.instance import InstanceLockedError
 from services.topology_check import TopologyError
 
 
@@ -67,6 +68,7 @@ def main(
         ConfigError,
         UpstreamError,
         StoreUnavailableError,
+        InstanceLockedError,
     ) as exc:
         print(f"error: {exc}", file=err)
         return 1

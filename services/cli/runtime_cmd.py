@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, TextIO
 from uuid import uuid4
 
 from schemas import RefreshRequested
-from services.adapters.sqlite_store import SQLiteStore
+from services.adapters.sqlite_store import SQLiteStore, check_database
 from services.bootstrap import ConfigError
 from services.cli.output import CliError, table
 from services.logcontext import configure
@@ -36,20 +37,28 @@ def _config() -> config_mod.Config:
         raise CliError(f"configuration: {exc}") from None
 
 
+def _existing(cfg: config_mod.Config) -> config_mod.Config:
+    """The tools that inspect or feed a running bot never create its database."""
+    if cfg.db != ":memory:" and not Path(cfg.db).is_file():
+        raise CliError(f"no loadshed database at {cfg.db}", code=1)
+    check_database(cfg.db, initialized=True)
+    return cfg
+
+
 def cmd_config(out: TextIO) -> int:
-    cfg = _config()
+    cfg = _existing(_config())
     rows = [[name, value] for name, value in cfg.masked().items()]
     print(table(["SETTING", "VALUE"], rows), file=out)
     return 0
 
 
 def cmd_status(out: TextIO) -> int:
-    cfg = _config()
-    store = SQLiteStore(cfg.db)
+    cfg = _existing(_config())
+    store = SQLiteStore(cfg.db, read_only=True)
     try:
         from services.runtime.deliveries import DeliveryQueue
 
-        queue = DeliveryQueue(cfg.db)
+        queue = DeliveryQueue(cfg.db, read_only=True)
         rows = []
         for region in ("national", "capetown"):
             rec = store.get_stage(region)
@@ -92,7 +101,7 @@ def cmd_status(out: TextIO) -> int:
 
 
 def cmd_refresh(args: argparse.Namespace, out: TextIO) -> int:
-    cfg = _config()
+    cfg = _existing(_config())
     store = SQLiteStore(cfg.db)
     try:
         event = RefreshRequested(request_id=uuid4(), scope="chat" if args.chat else "all", chat_id=args.chat or 0)

@@ -1,25 +1,33 @@
-"""Send-once fan-out of one fact to many chats, checkpointed, resumable, cheap.
+"""Send-once fan-out of one fact to many chats: pipelined, checkpointed, resumable, superseded by
+newer facts.
 
-Telegram has no idempotency key, so the guard is ours, keyed by the *fact* (not the event id):
-recipients are handled in ascending chat id and a cursor (`fanout:<fact>` = last chat handled, or
-`done`) is written after each send — one store write per message. A redelivered event finds
-`done`; a crash resumes after the cursor, repeating at most the one in-flight message. With
-`checkpoint_every=N` (cheaper on DynamoDB) the cursor is written every N sends and always on the way
-out (exception, time budget), so only a hard kill of the process can repeat up to N−1 sends. A lease
-keeps two deliveries of the same fact from sending concurrently. When the time budget runs low
-the fan-out stops at its cursor and publishes `FanOutPaused`, which brings it back in a new run.
+Telegram has no idempotency key, so the guard is ours, keyed by the *fact* (not the event id).
+Recipients go out in ascending chat id, up to `workers` at a time within the global rate limit;
+progress (`fanout:<fact>`) is the highest chat below which every chat is handled, plus the few
+handled above it and the chats waiting for a retry — one store write per message (or per
+`checkpoint_every`). A redelivered event finds `done`; a crash resumes from the progress,
+repeating only what was on the wire. A 5xx or time-out for one chat is retried later for that chat
+while the others go on; a run of failures with no success means Telegram is down: progress is kept
+and the delivery retried. Before each send the fact is checked against the newest one
+(`current`): a fan-out for a stage that has changed again stops, so no chat gets an older stage
+after a newer one. A short lease, renewed while working, keeps two runs of a fact (and, with
+`serial_key`, of a region's facts) apart and lets a retry take over from a dead run within a minute.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from schemas import Event, FanOutPaused, NotificationFailed, NotificationSent
+from schemas import Event, FanOutPaused
 from schemas.events import NotificationKind
 from services.chats import deactivate_chat, in_quiet_hours, migrate_chat
+from services.notifier.progress import DONE, Progress, summaries
 from services.ports import (
     ChatMigratedError,
     ChatSettings,
@@ -37,11 +45,18 @@ from services.ports import (
 
 log = logging.getLogger("loadshed.notifier")
 CURSOR_TTL = 7 * 86400
-DONE = "done"
+LEASE_SECONDS = 60
+RENEW_AFTER = 20.0
+MAX_TRIES = 5
+CHECK_EVERY = 0.5
+"""Seconds between checks that the fact is still the newest (a newer fact's fan-out waits for
+this one's lease, so no chat can get the newer message first)."""
+OUTAGE_RUN = 12
+"""Failures in a row, with no success between, that mean Telegram is down (not one chat)."""
 
 
 class FanOutBusyError(RuntimeError):
-    """Another run holds this fact's lease; the delivery is retried later and then finds it done."""
+    """Another run holds this fact's (or region's) lease; the delivery is retried later."""
 
 
 class FanOutStore(SubscriptionStore, ChatStore, KeyValueStore, OutboxStore, Protocol):
@@ -54,56 +69,36 @@ class FanOutResult:
     failed: list[int] = field(default_factory=list)
     skipped_done: bool = False
     paused: bool = False
+    superseded: bool = False
+    retried: int = 0
 
 
-def _summaries(
-    kind: NotificationKind,
-    fact_key: str,
-    result: FanOutResult,
-    cause: Event | None,
-    errors: dict[int, tuple[str, bool]],
-    clock: Clock,
-) -> list[Event]:
-    now = clock.now()
-    chain = cause.caused() if cause else {}
-    events: list[Event] = [
-        NotificationSent(kind=kind, fact_key=fact_key, chat_ids=result.sent[i : i + 1000], occurred_at=now, **chain)
-        for i in range(0, len(result.sent), 1000)
-    ]
-    events += [
-        NotificationFailed(
-            kind=kind,
-            fact_key=fact_key,
-            chat_id=chat,
-            error=msg[:500],
-            permanent=permanent,
-            occurred_at=now,
-            **chain,
-        )
-        for chat, (msg, permanent) in errors.items()
-    ]
-    return events
+@dataclass
+class FanOutPlan:
+    """One fact to tell: what, to whom, and how to know it is still the newest."""
+
+    kind: NotificationKind
+    fact_key: str
+    recipients: Sequence[int]
+    compose: Callable[[int], str]
+    cause: Event | None
+    settings: Mapping[int, ChatSettings] | None = None
+    current: Callable[[], bool] | None = None
+    serial_key: str | None = None
 
 
-def _send(
-    messenger: Messenger,
-    store: FanOutStore,
-    chat: int,
-    text: str,
-    silent: bool,
-    clock: Clock,
-    cause: Event | None,
-    result: FanOutResult,
-) -> None:
-    """One message; a group that became a supergroup is followed to its new id and sent there."""
-    try:
-        messenger.send_text(chat, text, silent=silent)
-        result.sent.append(chat)
-    except ChatMigratedError as exc:
-        moved = migrate_chat(store, chat, exc.new_chat_id, clock.now(), cause)
-        log.info("chat %s became %s (%d subscription(s) moved); resending there", chat, exc.new_chat_id, moved)
-        messenger.send_text(exc.new_chat_id, text, silent=silent)
-        result.sent.append(exc.new_chat_id)
+@dataclass
+class FanOutRuntime:
+    """How to tell it: the adapters and the run's limits."""
+
+    store: FanOutStore
+    messenger: Messenger
+    clock: Clock
+    time_left: Callable[[], float] | None = None
+    reserve_seconds: float = 20.0
+    checkpoint_every: int = 1
+    workers: int = 1
+    retry_delay: float = 1.0
 
 
 def fan_out(
@@ -117,75 +112,234 @@ def fan_out(
     messenger: Messenger,
     clock: Clock,
     time_left: Callable[[], float] | None = None,
-    reserve_seconds: float = 20.0,
-    lease_seconds: int = 960,
     checkpoint_every: int = 1,
     settings: Mapping[int, ChatSettings] | None = None,
+    current: Callable[[], bool] | None = None,
+    serial_key: str | None = None,
+    workers: int = 1,
 ) -> FanOutResult:
-    """Send `compose(chat)` to each recipient once for this fact. Raises `FanOutBusyError` or, when
-    Telegram keeps failing, `MessengerUnavailableError`/`RateLimitedError` (the cursor is kept)."""
-    result = FanOutResult()
-    cursor_key, lease_key = f"fanout:{fact_key}", f"fanout-lease:{fact_key}"
-    state = store.get_value(cursor_key, now=clock.now())
-    if state == DONE:
-        result.skipped_done = True
-        return result
-    if not store.claim(lease_key, clock.now(), lease_seconds):
-        raise FanOutBusyError(fact_key)
-    last = int(state) if state else None
-    saved = last
-    errors: dict[int, tuple[str, bool]] = {}
+    """Send `compose(chat)` to each recipient once for this fact (see the module docstring).
+    Raises `FanOutBusyError`, or `MessengerUnavailableError` when Telegram is down (progress kept)."""
+    plan = FanOutPlan(kind, fact_key, recipients, compose, cause, settings, current, serial_key)
+    run = FanOutRuntime(store, messenger, clock, time_left, checkpoint_every=checkpoint_every, workers=workers)
+    return FanOut(plan, run).execute()
 
-    def checkpoint(value: str) -> None:
-        store.put_value(cursor_key, value, ttl_seconds=CURSOR_TTL, now=clock.now())
 
-    try:
-        for chat in sorted(set(recipients)):
-            if last is not None and chat <= last:
-                continue
-            if cause is not None and time_left is not None and time_left() < reserve_seconds:
-                result.paused = True
-                store.enqueue(
-                    [
-                        FanOutPaused(
-                            kind=kind,
-                            fact_key=fact_key,
-                            origin_source=cause.SOURCE,
-                            origin_detail_type=cause.DETAIL_TYPE,
-                            origin_detail=cause.model_dump_json(),
-                            sent_so_far=len(result.sent),
-                            occurred_at=clock.now(),
-                            **cause.caused(),
-                        )
-                    ]
+class FanOut:
+    def __init__(self, plan: FanOutPlan, run: FanOutRuntime) -> None:
+        self.plan, self.run = plan, run
+        self.result = FanOutResult()
+        self.errors: dict[int, tuple[str, bool]] = {}
+        keys = [plan.fact_key] + ([plan.serial_key] if plan.serial_key else [])
+        self.leases = [f"fanout-lease:{key}" for key in keys]
+        self.cursor_key = f"fanout:{plan.fact_key}"
+        self.renewed = time.monotonic()
+        self.failures_in_a_row = 0
+        self.unsaved = 0
+        self.checked = -CHECK_EVERY
+        self.tries_here: dict[int, int] = {}
+
+    # --- lifecycle -----------------------------------------------------------------------------
+    def execute(self) -> FanOutResult:
+        store, now = self.run.store, self.run.clock.now()
+        state = store.get_value(self.cursor_key, now=now)
+        if state == DONE:
+            self.result.skipped_done = True
+            return self.result
+        self._take_leases()
+        progress = Progress.load(state, self.plan.recipients)
+        try:
+            self._send_all(progress)
+            if progress.owed() and not progress.stopped:
+                raise MessengerUnavailableError(
+                    f"Telegram kept failing for {len(progress.owed())} chat(s) of {self.plan.fact_key}; retried later"
                 )
-                break
-            chat_settings = settings.get(chat, ChatSettings()) if settings is not None else store.get_settings(chat)
-            silent = in_quiet_hours(chat_settings, clock.now())
-            try:
-                _send(messenger, store, chat, compose(chat), silent, clock, cause, result)
-            except ChatUnavailableError as exc:
-                result.failed.append(chat)
-                errors[chat] = (str(exc), True)
-                deactivate_chat(store, chat, exc.reason, clock.now(), cause)
-            except MessageRejectedError as exc:
-                result.failed.append(chat)
-                errors[chat] = (str(exc), False)
-                log.error("message about %s rejected for chat %s: %s", fact_key, chat, exc)
-            except (MessengerUnavailableError, RateLimitedError):
-                log.warning("Telegram unavailable during %s; will resume after chat %s", fact_key, last)
-                raise
-            last = chat
-            if checkpoint_every <= 1 or (len(result.sent) + len(result.failed)) % checkpoint_every == 0:
-                checkpoint(str(chat))
-                saved = chat
+        finally:
+            self._save(progress, force=True)
+            store.enqueue(summaries(self.plan, self.result, self.errors, self.run.clock))
+            for lease in self.leases:
+                store.release(lease)
+        return self.result
+
+    def _take_leases(self) -> None:
+        now = self.run.clock.now()
+        for i, lease in enumerate(self.leases):
+            if not self.run.store.claim(lease, now, LEASE_SECONDS):
+                for held in self.leases[:i]:
+                    self.run.store.release(held)
+                raise FanOutBusyError(lease)
+
+    def _renew(self) -> None:
+        """Keep the leases while working (a dead run's expire within a minute)."""
+        if time.monotonic() - self.renewed < RENEW_AFTER:
+            return
+        self.renewed = time.monotonic()
+        for lease in self.leases:
+            self.run.store.release(lease)
+            if not self.run.store.claim(lease, self.run.clock.now(), LEASE_SECONDS):
+                raise FanOutBusyError(f"{lease} taken over")
+
+    def _save(self, progress: Progress, force: bool = False) -> None:
+        self.unsaved += 1
+        if force or self.unsaved >= self.run.checkpoint_every:
+            value = DONE if progress.finished() else progress.dump()
+            self.run.store.put_value(self.cursor_key, value, ttl_seconds=CURSOR_TTL, now=self.run.clock.now())
+            self.unsaved = 0
+
+    # --- sending -------------------------------------------------------------------------------
+    def _stop_reason(self) -> str | None:
+        if self.plan.current is not None and time.monotonic() - self.checked >= CHECK_EVERY:
+            self.checked = time.monotonic()
+            if not self.plan.current():
+                return "superseded"
+        budget = self.run.time_left
+        if self.plan.cause is not None and budget is not None and budget() < self.run.reserve_seconds:
+            return "paused"
+        return None
+
+    def _send_all(self, progress: Progress) -> None:
+        pool = ThreadPoolExecutor(self.run.workers) if self.run.workers > 1 else None
+        flying: dict[Future[None], tuple[int, int, float]] = {}
+        try:
+            while True:
+                self._renew()
+                chat = progress.next_ready(time.monotonic()) if len(flying) < self.run.workers else None
+                if chat is not None:
+                    reason = self._stop_reason()
+                    if reason is not None:
+                        self._stop(progress, reason)
+                        chat = None
+                    else:
+                        flying[self._submit(pool, chat, chat)] = (chat, chat, time.monotonic())
+                        if pool is not None and len(flying) < self.run.workers:
+                            continue
+                if not flying:
+                    if progress.stopped or not progress.waiting():
+                        return
+                    time.sleep(min(0.05, max(progress.next_due() - time.monotonic(), 0.0)))
+                    continue
+                done, _ = wait(list(flying), timeout=0.05, return_when=FIRST_COMPLETED)
+                for future in done:
+                    self._settle(progress, future, flying.pop(future), pool, flying)
+        finally:
+            if pool is not None:
+                pool.shutdown(wait=True)
+                for future, item in list(flying.items()):
+                    self._settle_quietly(progress, future, item)
+
+    def _settle_quietly(self, progress: Progress, future: Future[None], item: tuple[int, int, float]) -> None:
+        """On the way out (an error elsewhere): record what the sends still in flight did."""
+        try:
+            self._settle(progress, future, item, None, {})
+        except Exception as exc:
+            log.debug("while stopping %s: %s", self.plan.fact_key, exc)
+
+    def _submit(self, pool: ThreadPoolExecutor | None, chat: int, target: int) -> Future[None]:
+        settings = self.plan.settings.get(chat, ChatSettings()) if self.plan.settings is not None else None
+        silent = in_quiet_hours(settings or self.run.store.get_settings(chat), self.run.clock.now())
+        text = self.plan.compose(chat)
+
+        def send() -> None:
+            self.run.messenger.send_text(target, text, silent=silent)
+
+        if pool is not None:
+            return pool.submit(send)
+        future: Future[None] = Future()
+        try:
+            send()
+            future.set_result(None)
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
+
+    def _settle(
+        self,
+        progress: Progress,
+        future: Future[None],
+        item: tuple[int, int, float],
+        pool: ThreadPoolExecutor | None,
+        flying: dict[Future[None], tuple[int, int, float]],
+    ) -> None:
+        chat, target, _ = item
+        exc = future.exception()
+        if exc is None:
+            self.result.sent.append(target)
+            self.failures_in_a_row = 0
+            progress.finish(chat)
+        elif isinstance(exc, ChatMigratedError):
+            moved = migrate_chat(self.run.store, target, exc.new_chat_id, self.run.clock.now(), self.plan.cause)
+            log.info("chat %s became %s (%d subscription(s) moved); resending there", target, exc.new_chat_id, moved)
+            flying[self._submit(pool, chat, exc.new_chat_id)] = (chat, exc.new_chat_id, time.monotonic())
+            return
+        elif isinstance(exc, ChatUnavailableError):
+            self._gone(progress, chat, exc)
+        elif isinstance(exc, MessageRejectedError):
+            self.result.failed.append(chat)
+            self.errors[chat] = (str(exc), False)
+            log.error("message about %s rejected for chat %s: %s", self.plan.fact_key, chat, exc)
+            progress.finish(chat)
+        elif isinstance(exc, (MessengerUnavailableError, RateLimitedError)):
+            self._transient(progress, chat, exc)
         else:
-            checkpoint(DONE)
-            saved = None
-            last = None
-    finally:
-        if last is not None and last != saved:  # exceptions and time-outs resume exactly
-            checkpoint(str(last))
-        store.enqueue(_summaries(kind, fact_key, result, cause, errors, clock))
-        store.release(lease_key)
-    return result
+            raise exc
+        self._save(progress)
+
+    def _gone(self, progress: Progress, chat: int, exc: ChatUnavailableError) -> None:
+        self.result.failed.append(chat)
+        self.errors[chat] = (str(exc), True)
+        deactivate_chat(self.run.store, chat, exc.reason, self.run.clock.now(), self.plan.cause)
+        progress.finish(chat)
+
+    def _transient(self, progress: Progress, chat: int, exc: Exception) -> None:
+        """Try this chat again later (the others go on); after MAX_TRIES in this run it waits,
+        stored, for the delivery's own retry — never dropped."""
+        self.failures_in_a_row += 1
+        self.tries_here[chat] = self.tries_here.get(chat, 0) + 1
+        delay = self.run.retry_delay * self.tries_here[chat]
+        tries = progress.retry(chat, time.monotonic() + delay)
+        self.result.retried += 1
+        fact = self.plan.fact_key
+        log.warning("sending %s to chat %s failed (%s), try %d; retrying it later", fact, chat, exc, tries)
+        if self.tries_here[chat] >= MAX_TRIES:
+            progress.park(chat)
+        if self.failures_in_a_row >= OUTAGE_RUN:
+            log.warning("Telegram keeps failing during %s; stopping, the delivery resumes later", fact)
+            raise MessengerUnavailableError(f"Telegram unavailable during {self.plan.fact_key}") from exc
+
+    def _stop(self, progress: Progress, reason: str) -> None:
+        progress.stopped = True
+        if reason == "superseded":
+            self.result.superseded = True
+            progress.abandon()
+            sent = len(self.result.sent)
+            log.info("%s superseded by a newer fact after %d send(s); stopping", self.plan.fact_key, sent)
+            return
+        self.result.paused = True
+        cause = self.plan.cause
+        assert cause is not None  # paused only with a cause (checked in _stop_reason)
+        self.run.store.enqueue(
+            [
+                FanOutPaused(
+                    kind=self.plan.kind,
+                    fact_key=self.plan.fact_key,
+                    origin_source=cause.SOURCE,
+                    origin_detail_type=cause.DETAIL_TYPE,
+                    origin_detail=cause.model_dump_json(),
+                    sent_so_far=len(self.result.sent),
+                    occurred_at=self.run.clock.now(),
+                    **cause.caused(),
+                )
+            ]
+        )
+
+
+def state_of(store: KeyValueStore, fact_key: str) -> dict[str, object] | str | None:
+    """The stored progress of a fact (for tools and tests)."""
+    raw = store.get_value(f"fanout:{fact_key}")
+    if raw is None or raw == DONE:
+        return raw
+    try:
+        value: dict[str, object] = json.loads(raw)
+        return value
+    except ValueError:
+        return raw

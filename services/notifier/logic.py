@@ -15,11 +15,11 @@ from datetime import timedelta
 from typing import Protocol
 
 from schemas import Event, FanOutPaused, OutageSlot, ScheduleUpdated, StageChanged, event_class, parse_detail
-from schemas.events import NotificationKind, Region
+from schemas.events import Region
 from services import messages
 from services.domain.areas import areas_affected
 from services.domain.slots import compute_slots
-from services.notifier.fanout import FanOutResult, FanOutStore, fan_out
+from services.notifier.fanout import FanOut, FanOutPlan, FanOutResult, FanOutRuntime, FanOutStore
 from services.ports import ChatSettings, Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
 from services.relay import relay
 
@@ -36,6 +36,10 @@ class NotifierDeps:
     clock: Clock
     time_left: Callable[[], float] | None = None
     checkpoint_every: int = 1
+    workers: int = 1
+    """Sends in flight at once (within the global rate): a slow answer never stalls the others."""
+    retry_delay: float = 1.0
+    """Seconds before a chat whose send failed (5xx, time-out) is tried again, times its tries."""
 
 
 def stage_fact(event: StageChanged) -> str:
@@ -51,28 +55,35 @@ def _areas_for(region: Region, deps: NotifierDeps) -> list[str]:
     return areas_affected(region, named, capetown_known=deps.store.get_stage("capetown") is not None)
 
 
-def _fan_out(
-    kind: NotificationKind,
-    fact: str,
-    recipients: list[int],
-    settings: dict[int, ChatSettings],
-    compose: Callable[[int], str],
-    cause: Event,
-    deps: NotifierDeps,
-) -> FanOutResult:
-    return fan_out(
-        kind=kind,
-        fact_key=fact,
-        recipients=recipients,
-        settings=settings,
-        compose=compose,
-        cause=cause,
-        store=deps.store,
-        messenger=deps.messenger,
-        clock=deps.clock,
-        time_left=deps.time_left,
+def _fan_out(plan: FanOutPlan, deps: NotifierDeps) -> FanOutResult:
+    run = FanOutRuntime(
+        deps.store,
+        deps.messenger,
+        deps.clock,
+        deps.time_left,
         checkpoint_every=deps.checkpoint_every,
+        workers=deps.workers,
+        retry_delay=deps.retry_delay,
     )
+    return FanOut(plan, run).execute()
+
+
+def _stage_is_current(event: StageChanged, deps: NotifierDeps) -> Callable[[], bool]:
+    """False once the region's stage has changed again: the newest fact wins."""
+
+    def current() -> bool:
+        record = deps.store.get_stage(event.region)
+        return record is None or record.changed_at <= event.changed_at
+
+    return current
+
+
+def _schedule_is_current(event: ScheduleUpdated, deps: NotifierDeps) -> Callable[[], bool]:
+    def current() -> bool:
+        record = deps.store.get_schedule(event.area_id)
+        return record is None or record.content_hash == event.content_hash
+
+    return current
 
 
 def _finish(result: FanOutResult, deps: NotifierDeps) -> FanOutResult:
@@ -101,8 +112,17 @@ def on_stage_changed(event: StageChanged, deps: NotifierDeps) -> FanOutResult:
         areas = [(names[a], slots[a]) for a in sorted(chats[chat])]
         return messages.stage_changed(event.region, event.stage, event.previous_stage, event.next_stages, areas, now)
 
-    result = _fan_out("stage_changed", stage_fact(event), list(chats), settings, compose, event, deps)
-    return _finish(result, deps)
+    plan = FanOutPlan(
+        "stage_changed",
+        stage_fact(event),
+        list(chats),
+        compose,
+        event,
+        settings,
+        current=_stage_is_current(event, deps),
+        serial_key=f"stage:{event.region}",
+    )
+    return _finish(_fan_out(plan, deps), deps)
 
 
 def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutResult:
@@ -113,8 +133,17 @@ def on_schedule_updated(event: ScheduleUpdated, deps: NotifierDeps) -> FanOutRes
     text = messages.schedule_updated(event.area_name, event.slots, event.stale, now, first=first)
     subs = deps.store.area_subscriptions(event.area_id)
     settings = {s.chat_id: s.settings for s in subs}
-    result = _fan_out("schedule_updated", schedule_fact(event), list(settings), settings, lambda _: text, event, deps)
-    return _finish(result, deps)
+    plan = FanOutPlan(
+        "schedule_updated",
+        schedule_fact(event),
+        list(settings),
+        lambda _: text,
+        event,
+        settings,
+        current=_schedule_is_current(event, deps),
+        serial_key=f"schedule:{event.area_id}",
+    )
+    return _finish(_fan_out(plan, deps), deps)
 
 
 def on_fan_out_paused(event: FanOutPaused, deps: NotifierDeps) -> FanOutResult:

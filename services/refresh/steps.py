@@ -53,6 +53,15 @@ class StepContext:
         return value if isinstance(value, dict) else {}
 
 
+def _owner_is_gone(owner: str | None, c: Container) -> bool:
+    """Embedded: executions are named after the process that runs them, and this process owns
+    the database (instance lock): a request held by another process's execution was interrupted
+    by its death — take it over, so the requester still gets an answer. (On AWS a Step Functions
+    execution outlives any sandbox; a second execution is a redelivery.)"""
+    me = c.settings.get("owner")
+    return bool(me) and owner is not None and f"-{me}-" not in owner
+
+
 def fetch_stage(ctx: StepContext) -> dict[str, Any]:
     """Claim the request, then poll the stage (may raise UpstreamUnavailableError: retried)."""
     c, req = ctx.container, ctx.request
@@ -62,8 +71,9 @@ def fetch_stage(ctx: StepContext) -> dict[str, Any]:
         c.store.put_value(owner_key, execution, ttl_seconds=CLAIM_TTL, now=c.clock.now())
     else:
         owner = c.store.get_value(owner_key, now=c.clock.now())
-        if owner not in (None, execution):  # another execution has this request: a redelivery
-            return {"duplicate": True}
+        if owner not in (None, execution) and not _owner_is_gone(owner, c):
+            return {"duplicate": True}  # another live execution has this request: a redelivery
+        c.store.put_value(owner_key, execution, ttl_seconds=CLAIM_TTL, now=c.clock.now())
     changes = poll(c.stage_source, c.store, c.publisher, c.clock, cause=req)
     national = c.store.get_stage("national")
     return {"duplicate": False, "stage": national.stage if national else None, "changed": len(changes) > 0}

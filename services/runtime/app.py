@@ -8,6 +8,7 @@ onto the local bus and dispatches due deliveries; `loadshed run` calls it in a l
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -18,6 +19,8 @@ from typing import Any
 from schemas import RefreshRequested, from_eventbridge
 from services import bootstrap
 from services.adapters.esk_factory import stage_source_and_timetables
+from services.adapters.esp import EskomSePushClient
+from services.adapters.http import retrying_session
 from services.adapters.sqlite_store import SQLiteStore
 from services.adapters.telegram import TelegramClient
 from services.bot.deps import USERNAME_KEY, BotDeps
@@ -29,6 +32,7 @@ from services.runtime.bus import Dispatcher, LocalBus, Routed, handler_for
 from services.runtime.config import Config
 from services.runtime.console import ConsoleMessenger
 from services.runtime.deliveries import DeliveryQueue
+from services.runtime.inbox import Inbox
 from services.runtime.scheduler import Scheduler
 from services.runtime.workflow import Execution, WorkflowRunner
 from services.topology import TOPOLOGY, WorkflowStep
@@ -38,10 +42,15 @@ log = logging.getLogger("loadshed.runtime")
 
 
 class EmbeddedContext:
-    """What handlers read of a Lambda context: a generous time budget per delivery."""
+    """What handlers read of a Lambda context: a generous time budget per delivery — none left
+    once the process is stopping, so a fan-out pauses durably (`FanOutPaused`) and resumes at
+    the next start."""
+
+    def __init__(self, stop: threading.Event | None = None) -> None:
+        self.stop = stop
 
     def get_remaining_time_in_millis(self) -> int:
-        return 15 * 60 * 1000
+        return 0 if self.stop is not None and self.stop.is_set() else 15 * 60 * 1000
 
 
 @dataclass
@@ -54,6 +63,9 @@ class Runtime:
     scheduler: Scheduler
     runner: WorkflowRunner
     bot: BotDeps
+    config: Config
+    inbox: Inbox | None = None
+    stop: threading.Event | None = None
 
     def fire_due_schedules(self) -> int:
         fired = self.scheduler.due(self.container.clock.now())
@@ -84,10 +96,30 @@ class Runtime:
 
     def close(self) -> None:
         self.queue.close()
+        if self.inbox is not None:
+            self.inbox.close()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
         bootstrap.install(None)
+
+
+INTERACTIVE_TIMEOUT = (3.05, 5.0)
+"""A person is waiting: one try, five seconds, then "not available right now" (the daily fetch
+keeps the patient timeouts and retries)."""
+LEASE_PREFIXES = ("fanout-lease:", "update:")
+"""Claims that are leases (held while working), not send-once or dedupe markers."""
+
+
+def recover(store: Store, queue: DeliveryQueue, inbox: Inbox | None = None) -> int:
+    """This process owns the database now (instance lock): take back what a dead one held."""
+    taken = queue.recover() + (inbox.recover() if inbox is not None else 0)
+    recover_leases = getattr(store, "recover_leases", None)
+    if recover_leases is not None:
+        taken += recover_leases(LEASE_PREFIXES)
+    if taken:
+        log.warning("took back %d lease(s) held by a process that is gone; their work resumes now", taken)
+    return taken
 
 
 def _run_step(step: WorkflowStep, state: dict[str, Any]) -> dict[str, Any]:
@@ -105,11 +137,21 @@ def build_runtime(
     on_routed: Callable[[Routed], None] | None = None,
     bot_username: str | None = None,
     store: Store | None = None,
+    owner: str | None = None,
+    stop: threading.Event | None = None,
 ) -> Runtime:
-    """Wire the embedded runtime from `config`; keyword arguments replace adapters (demo, tests)."""
+    """Wire the embedded runtime from `config`; keyword arguments replace adapters (demo, tests).
+
+    `owner` (from the instance lock) marks this process as the database's only owner: every lease
+    another process held is taken back at once, so interrupted work resumes within seconds."""
+    interactive: TimetableSource | None = None
     Path(config.db).parent.mkdir(parents=True, exist_ok=True)
-    store = store if store is not None else SQLiteStore(config.db)
-    queue = DeliveryQueue(config.db)
+    if store is None:
+        store = SQLiteStore(config.db, owner=owner)
+    queue = DeliveryQueue(config.db, owner=owner)
+    inbox = Inbox(config.db, owner=owner) if owner is not None else None
+    if owner is not None:
+        recover(store, queue, inbox)
     clock = clock or bootstrap.SystemClock()
     if stage_source is None:
         env = {
@@ -121,7 +163,15 @@ def build_runtime(
         stage_source, esp = stage_source_and_timetables(
             env, config.eskomsepush_token, lambda q: record_quota(quota_store, q)
         )
-        timetables = timetables or esp
+        if timetables is None and esp is not None:
+            timetables = esp
+            interactive = EskomSePushClient(
+                config.eskomsepush_token,
+                config.eskomsepush_api_url,
+                retrying_session(retries=0),
+                timeout=INTERACTIVE_TIMEOUT,
+                on_quota=lambda q: record_quota(quota_store, q),
+            )
     if messenger is None:
         messenger = (
             LimitedMessenger(
@@ -138,26 +188,38 @@ def build_runtime(
         timetables=timetables,
         clock=clock,
         messenger=messenger,
-        settings={"env": {"LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest)}},
+        settings={
+            "env": {
+                "LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest),
+                "LOADSHED_SEND_WORKERS": "4",
+            },
+            "owner": owner,
+        },
     )
     bootstrap.install(container)
     workflow = TOPOLOGY.workflows[0]
+    if stop is not None:
+        stopping = stop
+
+        def sleep(seconds: float) -> None:  # a stopping process does not sit out a retry delay
+            stopping.wait(seconds)
+
     runner = WorkflowRunner(workflow, _run_step, bus, sleep=sleep)
 
     def start_workflow(delivered: dict[str, Any]) -> Execution:
         request = from_eventbridge(delivered)
         assert isinstance(request, RefreshRequested)
-        return runner.start(request, f"{workflow.name}-{uuid.uuid4()}")
+        return runner.start(request, f"{workflow.name}-{owner or 'local'}-{uuid.uuid4()}")
 
     def with_context(service: str) -> Callable[[dict[str, Any]], Any]:
         handle = handler_for(service)
-        return lambda event: handle(event, EmbeddedContext())
+        return lambda event: handle(event, EmbeddedContext(stop))
 
     targets: dict[str, Callable[[dict[str, Any]], Any]] = {
         s.service: with_context(s.service) for s in TOPOLOGY.subscriptions
     }
     targets[f"workflow:{workflow.name}"] = start_workflow
-    dispatcher = Dispatcher(bus, targets, EmbeddedContext())
+    dispatcher = Dispatcher(bus, targets, EmbeddedContext(stop))
     scheduler = Scheduler(
         TOPOLOGY.schedules,
         {"LOADSHED_POLL_SECONDS": config.poll_seconds, "LOADSHED_REMIND_SECONDS": config.remind_seconds},
@@ -166,7 +228,8 @@ def build_runtime(
     if isinstance(messenger, LimitedMessenger) and isinstance(messenger.inner, TelegramClient):
         client = messenger.inner
         whoami = lambda: client.get_me().username  # noqa: E731
-    bot = BotDeps(store, messenger, bus, clock, timetables, None, frozenset(config.admin_chats), whoami)
+    lookups = interactive or timetables
+    bot = BotDeps(store, messenger, bus, clock, lookups, None, frozenset(config.admin_chats), whoami)
     if bot_username:
         store.put_value(USERNAME_KEY, bot_username, ttl_seconds=7 * 86400, now=clock.now())
-    return Runtime(container, store, queue, bus, dispatcher, scheduler, runner, bot)
+    return Runtime(container, store, queue, bus, dispatcher, scheduler, runner, bot, config, inbox, stop)

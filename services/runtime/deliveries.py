@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from services.adapters.sqlite_store import StoreUnavailableError, open_database
+from services.adapters.sqlite_store import StoreUnavailableError, open_database, open_read_only
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS bus_deliveries (
@@ -34,14 +34,32 @@ class Delivery:
 
 
 class DeliveryQueue:
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = False, owner: str | None = None) -> None:
+        """`owner` is written on each lease, so the next owner of the file knows whose it was."""
         self._lock = threading.RLock()
+        self.owner = owner
+        if read_only:
+            self._db = open_read_only(str(path))
+            return
         self._db = open_database(str(path))
         try:
             self._db.execute(SCHEMA)
+            columns = {r[1] for r in self._db.execute("PRAGMA table_info(bus_deliveries)")}
+            if "lease_owner" not in columns:
+                self._db.execute("ALTER TABLE bus_deliveries ADD COLUMN lease_owner TEXT")
         except sqlite3.Error as exc:
             self._db.close()
             raise StoreUnavailableError(f"cannot open the database {str(path)!r}: {exc}") from None
+
+    def recover(self) -> int:
+        """Take back every delivery leased by another (dead) owner: due again now."""
+        with self._lock:
+            cur = self._db.execute(
+                "UPDATE bus_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL "
+                "AND (lease_owner IS NULL OR lease_owner != ?)",
+                (self.owner or "",),
+            )
+            return int(cur.rowcount)
 
     def close(self) -> None:
         with self._lock:
@@ -67,7 +85,8 @@ class DeliveryQueue:
                 (t, t, limit),
             ).fetchall()
             self._db.executemany(
-                "UPDATE bus_deliveries SET lease_until = ? WHERE id = ?", [(t + lease_seconds, r[0]) for r in rows]
+                "UPDATE bus_deliveries SET lease_until = ?, lease_owner = ? WHERE id = ?",
+                [(t + lease_seconds, self.owner, r[0]) for r in rows],
             )
             self._db.execute("COMMIT")
         return [Delivery(*r) for r in rows]
@@ -90,12 +109,20 @@ class DeliveryQueue:
 
     def depth(self) -> int:
         with self._lock:
+            if not self._has_table():
+                return 0
             return int(self._db.execute("SELECT COUNT(*) FROM bus_deliveries WHERE dead = 0").fetchone()[0])
 
     def dead_letters(self) -> list[tuple[int, str, str]]:
         with self._lock:
+            if not self._has_table():
+                return []
             rows = self._db.execute("SELECT id, target, last_error FROM bus_deliveries WHERE dead = 1").fetchall()
         return [(int(a), str(b), str(c)) for a, b, c in rows]
+
+    def _has_table(self) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'bus_deliveries'").fetchone()
+        return found is not None
 
     def next_due(self) -> float | None:
         with self._lock:

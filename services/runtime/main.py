@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
+import time
 from types import FrameType
 from typing import TextIO
 
 from pydantic import ValidationError
 
+from services.adapters.sqlite_store import check_database
 from services.adapters.telegram import TelegramClient
 from services.bot.logic import handle_update
 from services.bot.updates import Update
@@ -19,7 +22,9 @@ from services.ports import UpstreamAuthError, UpstreamError
 from services.runtime.app import Runtime, build_runtime
 from services.runtime.config import Config
 from services.runtime.console import ConsoleMessenger, line_to_update
-from services.runtime.polling import TelegramPoller
+from services.runtime.instance import InstanceLock
+from services.runtime.loops import loops
+from services.runtime.workers import start_threads
 
 log = logging.getLogger("loadshed.run")
 
@@ -65,47 +70,55 @@ def _stdin_reader(runtime: Runtime, messenger: ConsoleMessenger, stop: threading
 
 
 def run(config: Config, *, delete_webhook: bool = False, console: bool = False, stdin: TextIO | None = None) -> int:
-    """Run until SIGINT/SIGTERM. Returns the process exit code."""
+    """Run until SIGINT/SIGTERM (a second one exits at once). Returns the process exit code."""
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set():
+            log.warning("second %s: exiting now (everything unfinished resumes at the next start)", signum)
+            os._exit(130)
         log.info("signal %s: finishing the current work and stopping", signal.Signals(signum).name)
         stop.set()
 
     for sig in (signal.SIGINT, signal.SIGTERM):  # first thing: a signal during start-up stops cleanly too
         signal.signal(sig, on_signal)
+    check_database(config.db)  # a foreign or newer file is refused before a byte is written beside it
+    lock = InstanceLock(config.db).acquire()  # before anything touches the database or Telegram
+    try:
+        return _run_locked(config, lock, stop, delete_webhook, console, stdin)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    config: Config, lock: InstanceLock, stop: threading.Event, delete_webhook: bool, console: bool, stdin: TextIO | None
+) -> int:
     use_telegram = bool(config.telegram_bot_token) and not console
     client, username = prepare_telegram(config, delete_webhook) if use_telegram else (None, None)
     messenger = None if use_telegram else ConsoleMessenger()
-    runtime = build_runtime(config, messenger=messenger, bot_username=username)
-    threads = []
-    poller = None
-    if client is not None:
-        poller = TelegramPoller(client, runtime.bot, stop)
-        threads.append(threading.Thread(target=poller.run, name="telegram-poller", daemon=True))
-    elif isinstance(messenger, ConsoleMessenger) and (console or (stdin or sys.stdin).isatty()):
-        threads.append(
-            threading.Thread(
-                target=_stdin_reader, args=(runtime, messenger, stop, stdin or sys.stdin), name="console", daemon=True
-            )
-        )
+    runtime = build_runtime(config, messenger=messenger, bot_username=username, owner=lock.owner, stop=stop)
+    named, poller = loops(runtime, stop, client)
+    if client is None and isinstance(messenger, ConsoleMessenger) and (console or (stdin or sys.stdin).isatty()):
+        named.append(("console", lambda: _stdin_reader(runtime, messenger, stop, stdin or sys.stdin)))
     log.info(
         "loadshed running: store %s, stage source %s, telegram %s",
         config.db,
         runtime.container.stage_source.name,
         "long polling" if client else "console (no token)",
     )
-    for thread in threads:
-        thread.start()
+    threads = start_threads(named)
     try:
-        while not stop.is_set():
-            if not runtime.tick():
-                stop.wait(min(0.5, max(0.05, runtime.scheduler.seconds_until_next(runtime.container.clock.now()))))
+        stop.wait()
     finally:
         stop.set()
+        deadline = time.monotonic() + 2.5  # stop within 3 s; what is unfinished resumes at the next start
         for thread in threads:
             if thread.name != "console":
-                thread.join(timeout=5)
-        runtime.close()
+                thread.join(timeout=max(0.0, deadline - time.monotonic()))
+        busy = [t.name for t in threads if t.is_alive() and t.name != "console"]
+        if busy:
+            log.info("stopping with %s still busy; their work resumes at the next start", ", ".join(busy))
+        else:
+            runtime.close()
         log.info("stopped")
     return 1 if poller is not None and poller.error else 0

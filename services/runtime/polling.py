@@ -1,27 +1,39 @@
 """Telegram long polling for the embedded runtime, with the offset persisted in the store.
 
-An update is handled, then the offset is saved; a crash in between redelivers it on restart and
-the bot's `update_id` claim makes that harmless — nothing lost, nothing repeated.
+Received updates are written to the inbox first, then the offset is saved: a crash in between
+gets them again from Telegram, and the inbox keeps each once. Handling is the update workers'.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
+from collections.abc import Callable
 
 from services.adapters.telegram import TelegramClient, TelegramConflictError
 from services.bot.deps import BotDeps
-from services.bot.logic import handle_update
 from services.ports import UpstreamAuthError, UpstreamError
+from services.runtime.inbox import Inbox
+from services.runtime.workers import chat_of
 
 log = logging.getLogger("loadshed.polling")
 OFFSET_KEY = "telegram:offset"
 
 
 class TelegramPoller:
-    def __init__(self, client: TelegramClient, bot: BotDeps, stop: threading.Event, timeout: int = 2) -> None:
+    def __init__(
+        self,
+        client: TelegramClient,
+        bot: BotDeps,
+        stop: threading.Event,
+        inbox: Inbox,
+        on_received: Callable[[], None] = lambda: None,
+        timeout: int = 2,
+    ) -> None:
         self.client, self.bot, self.stop, self.timeout = client, bot, stop, timeout
-        self.handled = 0
+        self.inbox, self.on_received = inbox, on_received
+        self.received = 0
         self.error: str | None = None
 
     def run(self) -> None:
@@ -45,11 +57,14 @@ class TelegramPoller:
             if failing:
                 log.info("Telegram reachable again")
                 failing = False
+            if not updates:
+                continue
+            rows = []
             for update in updates:
-                try:
-                    handle_update(update, self.bot)
-                    self.handled += 1
-                except Exception:  # one bad update must not wedge the bot
-                    log.exception("update %s failed; skipping it", update.update_id)
-                offset = update.update_id + 1
-                self.bot.store.put_value(OFFSET_KEY, str(offset))
+                raw = update.model_dump(mode="json", by_alias=True, exclude_none=True)
+                rows.append((update.update_id, chat_of(raw), json.dumps(raw)))
+            self.inbox.receive(rows)  # durable before the offset moves past them
+            offset = updates[-1].update_id + 1
+            self.bot.store.put_value(OFFSET_KEY, str(offset))
+            self.received += len(updates)
+            self.on_received()

@@ -17,6 +17,7 @@ from typing import Any
 
 from schemas import Event, RefreshRequested, parse_detail
 from services.ports import Publisher
+from services.runtime.faults import crash_point
 from services.topology import StepRetry, Workflow, WorkflowStep
 
 log = logging.getLogger("loadshed.workflow")
@@ -92,6 +93,7 @@ class WorkflowRunner:
                 execution.status = "FAILED"
                 return execution
             execution.state["results"][step.name] = {"Payload": output}  # the shape Step Functions stores
+            crash_point(f"after-step:{step.name}")
             if index == 0 and output.get("duplicate"):
                 execution.status = "DUPLICATE"
                 return execution

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import io
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
+from services.adapters.sqlite_store import SQLiteStore
 from services.cli.main import main
+from services.ports import SubscriptionRecord
 from tests.conftest import ROOT
 
 
@@ -58,6 +62,7 @@ def test_config_status_refresh(tmp_path, monkeypatch):
     monkeypatch.setenv("LOADSHED_DB", str(db))
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:VERYSECRETVALUE")
     monkeypatch.chdir(tmp_path)
+    SQLiteStore(db).close()  # what `loadshed run` creates
     code, out, _ = run("config")
     assert code == 0 and "VERYSECRET" not in out and str(db) in out
     code, out, _ = run("refresh", "--chat", "42")
@@ -81,9 +86,59 @@ def test_help_of_runtime_commands(command):
     assert info.value.code == 0
 
 
-@pytest.mark.parametrize("db", ["/proc/no-such-dir/l.db", "/proc/version"])
-def test_unusable_database_is_one_line_exit_1(tmp_path, monkeypatch, db):
+@pytest.mark.parametrize(
+    ("db", "said"),
+    [("/proc/no-such-dir/l.db", "no loadshed database at"), ("/proc/version", "is not a loadshed database")],
+)
+def test_unusable_database_is_one_line_exit_1(tmp_path, monkeypatch, db, said):
     monkeypatch.setenv("LOADSHED_DB", db)
     monkeypatch.chdir(tmp_path)
     code, _, err = run("status")
-    assert code == 1 and err.startswith("error: cannot open the database") and err.count("\n") == 1
+    assert code == 1 and said in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", [("status",), ("refresh",), ("config",)])
+def test_tools_never_create_a_database(tmp_path, monkeypatch, command):
+    db = tmp_path / "nowhere" / "loadshed.db"
+    monkeypatch.setenv("LOADSHED_DB", str(db))
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run(*command)
+    assert (code, err) == (1, f"error: no loadshed database at {db}\n") and out == ""
+    assert not db.exists() and not db.parent.exists()
+
+
+def _snapshot(path: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(path.parent.iterdir()) if p.name.startswith(path.name)}
+
+
+def test_status_reads_without_writing_and_refuses_foreign_or_newer_files(tmp_path, monkeypatch):
+    db = tmp_path / "loadshed.db"
+    monkeypatch.setenv("LOADSHED_DB", str(db))
+    monkeypatch.chdir(tmp_path)
+    store = SQLiteStore(db)
+    store.add_subscription(SubscriptionRecord(1, "eskde-1-x", "X"), [])
+    store.close()
+    before = db.read_bytes()
+    assert run("status")[0] == 0
+    assert db.read_bytes() == before  # not a byte written (SQLite's WAL readers may add -shm beside it)
+    foreign = tmp_path / "other.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE invoices (id INTEGER)")
+    conn.commit()
+    conn.close()
+    monkeypatch.setenv("LOADSHED_DB", str(foreign))
+    before = _snapshot(foreign)
+    for command in ("status", "run"):
+        code, _, err = run(command)
+        assert code == 1 and "is not a loadshed database" in err and err.count("\n") == 1
+    assert _snapshot(foreign) == before
+    newer = tmp_path / "newer" / "loadshed.db"
+    SQLiteStore(newer).close()
+    conn = sqlite3.connect(newer)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    monkeypatch.setenv("LOADSHED_DB", str(newer))
+    before = _snapshot(newer)
+    code, _, err = run("status")
+    assert code == 1 and "schema version 99, newer than this loadshed knows" in err
+    assert _snapshot(newer) == before

@@ -113,19 +113,41 @@ def test_crash_mid_fan_out_then_retry_sends_each_chat_exactly_once():
     assert sorted(s.chat_id for s in w.tg.sent) == list(range(1, 11))
 
 
-def test_telegram_down_keeps_the_cursor_and_resumes():
+def test_a_chat_telegram_keeps_failing_for_waits_while_the_others_go_on():
     w = World({"a": [1, 2, 3]})
+    w.deps.retry_delay = 0.001
+    tries = {"n": 0}
 
     def down_at_chat_2(chat: int) -> None:
         if chat == 2:
+            tries["n"] += 1
             raise MessengerUnavailableError("502")
 
     w.tg.on_send = down_at_chat_2
-    with pytest.raises(MessengerUnavailableError):
+    with pytest.raises(MessengerUnavailableError, match="kept failing for 1 chat"):
+        on_stage_changed(w.stage_event(), w.deps)
+    assert [s.chat_id for s in w.tg.sent] == [1, 3] and tries["n"] == 5  # retried, never dropped
+    w.tg.on_send = None
+    on_stage_changed(w.stage_event(), w.deps)  # the delivery's retry: only chat 2 is owed
+    assert [s.chat_id for s in w.tg.sent] == [1, 3, 2]
+    on_stage_changed(w.stage_event(), w.deps)
+    assert len(w.tg.sent) == 3
+
+
+def test_telegram_down_for_everyone_stops_the_run_and_keeps_progress():
+    w = World({"a": list(range(1, 31))})
+    w.deps.retry_delay = 0.001
+
+    def down_from_chat_5(chat: int) -> None:
+        if chat >= 5:
+            raise MessengerUnavailableError("502")
+
+    w.tg.on_send = down_from_chat_5
+    with pytest.raises(MessengerUnavailableError, match="Telegram unavailable"):
         on_stage_changed(w.stage_event(), w.deps)
     w.tg.on_send = None
     on_stage_changed(w.stage_event(), w.deps)
-    assert [s.chat_id for s in w.tg.sent] == [1, 2, 3]
+    assert sorted(s.chat_id for s in w.tg.sent) == list(range(1, 31)) and len(w.tg.sent) == 30
 
 
 def test_blocked_chat_is_deactivated_and_never_retried():
