@@ -48,9 +48,6 @@ CURSOR_TTL = 7 * 86400
 LEASE_SECONDS = 60
 RENEW_AFTER = 20.0
 MAX_TRIES = 5
-CHECK_EVERY = 0.5
-"""Seconds between checks that the fact is still the newest (a newer fact's fan-out waits for
-this one's lease, so no chat can get the newer message first)."""
 OUTAGE_RUN = 12
 """Failures in a row, with no success between, that mean Telegram is down (not one chat)."""
 
@@ -136,7 +133,6 @@ class FanOut:
         self.renewed = time.monotonic()
         self.failures_in_a_row = 0
         self.unsaved = 0
-        self.checked = -CHECK_EVERY
         self.tries_here: dict[int, int] = {}
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -188,10 +184,8 @@ class FanOut:
 
     # --- sending -------------------------------------------------------------------------------
     def _stop_reason(self) -> str | None:
-        if self.plan.current is not None and time.monotonic() - self.checked >= CHECK_EVERY:
-            self.checked = time.monotonic()
-            if not self.plan.current():
-                return "superseded"
+        if self.plan.current is not None and not self.plan.current():
+            return "superseded"
         budget = self.run.time_left
         if self.plan.cause is not None and budget is not None and budget() < self.run.reserve_seconds:
             return "paused"

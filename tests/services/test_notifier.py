@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from uuid import uuid4
 
@@ -274,3 +275,41 @@ def test_a_fan_out_follows_a_migrated_group_and_drops_chats_telegram_calls_gone(
     w.deps.messenger = w.tg
     on_stage_changed(w.stage_event(3), w.deps)
     assert sorted(s.chat_id for s in w.tg.sent) == sorted([5, new])
+
+
+def test_a_fan_out_for_a_stage_that_changed_again_stops_and_the_newest_reaches_everyone():
+    w = World({"a": list(range(1, 21))})
+    old = w.stage_event(2)
+    sends = {"n": 0}
+
+    def stage_moves_on(chat: int) -> None:
+        sends["n"] += 1
+        if sends["n"] == 5:  # the watcher records stage 4 while the stage-2 fan-out runs
+            record = w.store.get_stage("national")
+            newer = StageRecord("national", 4, NOW + timedelta(minutes=1))
+            w.store.save_stage(newer, record.version if record else None, [])
+
+    w.tg.on_send = stage_moves_on
+    first = on_stage_changed(old, w.deps)
+    assert first.superseded and 5 <= len(first.sent) < 20
+    w.tg.on_send = None
+    newer = StageChanged(
+        region="national", previous_stage=2, stage=4, changed_at=NOW + timedelta(minutes=1), occurred_at=NOW
+    )
+    on_stage_changed(newer, w.deps)
+    assert on_stage_changed(old, w.deps).skipped_done  # a redelivery of the old one sends nothing
+    for chat in range(1, 21):
+        texts = [s.text for s in w.tg.to(chat)]
+        assert "Stage 4" in texts[-1] and sum("Stage 4" in t for t in texts) == 1
+
+
+def test_pipelined_sends_through_5xx_deliver_each_chat_once():
+    with FakeBotApi(global_rate=1000) as api:
+        w = World({"a": list(range(1, 101))})
+        api.fail_next.extend([502] * 10)  # the first ten answers are Telegram 5xx
+        limited = LimitedMessenger(TelegramClient(api.token, api.url), RateLimiter(global_rate=200), attempts=1)
+        w.deps.messenger, w.deps.workers, w.deps.retry_delay = limited, 4, 0.01
+        result = on_stage_changed(w.stage_event(), w.deps)
+        counts = Counter(d.chat_id for d in api.delivered)
+    assert sorted(counts) == list(range(1, 101)) and set(counts.values()) == {1}
+    assert result.retried == 10 and sorted(result.sent) == list(range(1, 101))
