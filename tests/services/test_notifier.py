@@ -223,7 +223,7 @@ def test_through_the_real_adapter_within_telegram_limits():
         result = on_stage_changed(w.stage_event(), w.deps)
         delivered = [d.chat_id for d in api.delivered]
         assert sorted(delivered) == sorted(set(range(1, 41)) - {7} | {-100})  # each once, blocked skipped
-        assert api.rejected_429 == 1 and result.failed == [7]
+        assert api.injected["429"] == 1 and api.rejected_429 == 0 and result.failed == [7]
         assert w.store.chat_subscriptions(7) == []
 
 

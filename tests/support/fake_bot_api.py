@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import math
+import random
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.parser import BytesParser
 from email.policy import HTTP
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,12 +31,31 @@ def _fixture(name: str) -> dict[str, Any]:
 
 
 @dataclass
+class Chaos:
+    """Faults a real Bot API shows, at random (seeded): 5xx instead of an answer, answers that
+    arrive after the client gave up (the message *was* delivered), and bursts of 429."""
+
+    fail_ratio: float = 0.0
+    late_ratio: float = 0.0
+    late_seconds: float = 11.0
+    burst_every: int = 0
+    """Every n-th send starts a burst of three 429s (retry_after 1)."""
+    seed: int = 7
+    rng: random.Random = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+
+@dataclass
 class Delivered:
     chat_id: int
     text: str
     at: float
     method: str = "sendMessage"
     payload: dict[str, Any] | None = None
+    late: bool = False
+    """Delivered, but the answer came after the client's time-out (a retry will duplicate it)."""
 
 
 class FakeBotApi:
@@ -59,6 +79,9 @@ class FakeBotApi:
         self.blocked: set[int] = set()
         self.gone: set[int] = set()
         self.fail_next: list[int] = []
+        self.chaos: Chaos | None = None
+        self.injected = {"5xx": 0, "late": 0, "429": 0}
+        self._sends = 0
         self.answers: dict[int, str] = {}
         """chat id → a fixture file whose error body every send to that chat gets (real bodies)."""
         self.migrated: dict[int, int] = {}
@@ -147,11 +170,37 @@ class FakeBotApi:
         return None
 
     # --- API ----------------------------------------------------------------------------------
+    def _chaos(self) -> tuple[int, dict[str, Any]] | str | None:
+        """A fault to inject for this send: an error answer, "late", or None."""
+        chaos = self.chaos
+        if chaos is None:
+            return None
+        self._sends += 1
+        if chaos.burst_every and self._sends % chaos.burst_every == 0:
+            self.force_429.extend([1, 1, 1])
+        roll = chaos.rng.random()
+        if roll < chaos.fail_ratio:
+            self.injected["5xx"] += 1
+            return 502, {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+        if roll < chaos.fail_ratio + chaos.late_ratio:
+            self.injected["late"] += 1
+            return "late"
+        return None
+
     def _send(self, method: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        status, body = self._send_now(method, payload)
+        if body.pop("_late", False):
+            time.sleep(self.chaos.late_seconds if self.chaos else 0)  # delivered; the answer is late
+        return status, body
+
+    def _send_now(self, method: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = int(payload.get("chat_id", 0))
         with self._lock:
             if self.fail_next:
                 return self.fail_next.pop(0), {"ok": False, "error_code": 502, "description": "Bad Gateway"}
+            fault = self._chaos()
+            if isinstance(fault, tuple):
+                return fault
             if method == "sendMessage" and not payload.get("text"):
                 return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
             if chat_id in self.blocked:
@@ -164,9 +213,13 @@ class FakeBotApi:
             if chat_id in self.migrated:
                 body = _fixture("sendMessage-400-migrated.json")
                 return 400, {**body, "parameters": {"migrate_to_chat_id": self.migrated[chat_id]}}
+            forced = bool(self.force_429)
             wait = self._limit(chat_id)
             if wait is not None:
-                self.rejected_429 += 1
+                if forced:
+                    self.injected["429"] += 1
+                else:
+                    self.rejected_429 += 1  # our own rate exceeded Telegram's
                 retry = max(1, math.ceil(wait))
                 return 429, {
                     "ok": False,
@@ -175,16 +228,12 @@ class FakeBotApi:
                     "parameters": {"retry_after": retry},
                 }
             self._message_id += 1
-            self.delivered.append(
-                Delivered(
-                    chat_id, str(payload.get("text") or payload.get("caption") or ""), time.monotonic(), method, payload
-                )
-            )
+            text = str(payload.get("text") or payload.get("caption") or "")
+            late = fault == "late"
+            self.delivered.append(Delivered(chat_id, text, time.monotonic(), method, payload, late))
             result = _fixture("sendMessage-200.json")["result"]
-            return 200, {
-                "ok": True,
-                "result": {**result, "message_id": self._message_id, "chat": {"id": chat_id, "type": "private"}},
-            }
+            body = {"ok": True, "result": {**result, "message_id": self._message_id, "chat": {"id": chat_id}}}
+            return 200, {**body, "_late": late} if late else body
 
     def _get_updates(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if self.webhook_url:
