@@ -12,6 +12,7 @@ BENCHMARKS = {
     "artifacts": "benchmarks.lambda_artifacts",
     "cost": "benchmarks.cost_model",
     "patterns": "benchmarks.patterns_bench",
+    "soak": "benchmarks.soak",
 }
 
 

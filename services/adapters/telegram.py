@@ -28,6 +28,8 @@ from services.ports import (
 )
 
 DEFAULT_TELEGRAM_URL = "https://api.telegram.org"
+# Connect within 3 s, but wait up to 30 s for an answer: a send has no idempotency key, so giving
+# up on a slow answer and retrying is how a message arrives twice.
 ALLOWED_UPDATES = ("message", "channel_post", "callback_query", "my_chat_member")
 """What the bot reads: commands and locations, channel posts (a channel can subscribe), button taps,
 and being blocked/removed. Everything else is never sent to us."""
@@ -102,7 +104,7 @@ class TelegramClient:
         token: str,
         base_url: str = DEFAULT_TELEGRAM_URL,
         session: requests.Session | None = None,
-        timeout: float = 10.0,
+        timeout: float | tuple[float, float] = (3.05, 30.0),
     ) -> None:
         if not token:
             raise UpstreamAuthError("Telegram needs a bot token (TELEGRAM_BOT_TOKEN)")
@@ -116,7 +118,7 @@ class TelegramClient:
         method: str,
         payload: dict[str, Any] | None = None,
         files: dict[str, Any] | None = None,
-        timeout: float | None = None,
+        timeout: float | tuple[float, float] | None = None,
         chat_id: int | None = None,
     ) -> Any:
         """Call a Bot API method and return its `result`, or raise a typed error."""

@@ -293,7 +293,10 @@ class FanOut:
         tries = progress.retry(chat, time.monotonic() + delay)
         self.result.retried += 1
         fact = self.plan.fact_key
-        log.warning("sending %s to chat %s failed (%s), try %d; retrying it later", fact, chat, exc, tries)
+        if "Timeout" in str(exc):
+            log.warning("sending %s to chat %s timed out: it may have arrived, so the retry may repeat it", fact, chat)
+        else:
+            log.warning("sending %s to chat %s failed (%s), try %d; retrying it later", fact, chat, exc, tries)
         if self.tries_here[chat] >= MAX_TRIES:
             progress.park(chat)
         if self.failures_in_a_row >= OUTAGE_RUN:

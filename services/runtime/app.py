@@ -174,8 +174,10 @@ def build_runtime(
             )
     if messenger is None:
         messenger = (
-            LimitedMessenger(
-                TelegramClient(config.telegram_bot_token, config.telegram_api_url), RateLimiter(config.send_rate)
+            LimitedMessenger(  # one try per call: fan-outs and the reply sender retry a chat later, not inline
+                TelegramClient(config.telegram_bot_token, config.telegram_api_url),
+                RateLimiter(config.send_rate),
+                attempts=1,
             )
             if config.telegram_bot_token
             else ConsoleMessenger()
@@ -191,7 +193,7 @@ def build_runtime(
         settings={
             "env": {
                 "LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest),
-                "LOADSHED_SEND_WORKERS": "4",
+                "LOADSHED_SEND_WORKERS": "8",
             },
             "owner": owner,
         },

@@ -36,7 +36,7 @@ def test_one_per_second_per_chat():
     lim, clock = limiter(global_rate=1000)
     for _ in range(5):
         lim.acquire(7)
-    assert clock.t == pytest.approx(4.0)
+    assert clock.t == pytest.approx(4 * 1.05)  # one a second, with 5% margin for network jitter
 
 
 def test_twenty_per_minute_per_group():
@@ -45,7 +45,7 @@ def test_twenty_per_minute_per_group():
     for _ in range(41):
         lim.acquire(-100)
         times.append(clock.t)
-    assert times[19] < 1 and times[20] == pytest.approx(60) and times[40] == pytest.approx(120)
+    assert times[19] < 1 and times[20] == pytest.approx(60.5) and times[40] == pytest.approx(121)  # 0.5 s margin
     assert all(times[i + 20] - times[i] >= 60 for i in range(len(times) - 20))  # never 21 in a minute
 
 

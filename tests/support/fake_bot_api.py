@@ -80,6 +80,7 @@ class FakeBotApi:
         self.gone: set[int] = set()
         self.fail_next: list[int] = []
         self.chaos: Chaos | None = None
+        self.rejected_at: list[tuple[float, int]] = []
         self.injected = {"5xx": 0, "late": 0, "429": 0}
         self._sends = 0
         self.answers: dict[int, str] = {}
@@ -220,6 +221,7 @@ class FakeBotApi:
                     self.injected["429"] += 1
                 else:
                     self.rejected_429 += 1  # our own rate exceeded Telegram's
+                    self.rejected_at.append((time.monotonic(), chat_id))
                 retry = max(1, math.ceil(wait))
                 return 429, {
                     "ok": False,
