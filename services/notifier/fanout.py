@@ -134,6 +134,7 @@ class FanOut:
         self.failures_in_a_row = 0
         self.unsaved = 0
         self.tries_here: dict[int, int] = {}
+        self.sends_since_check = 0
 
     # --- lifecycle -----------------------------------------------------------------------------
     def execute(self) -> FanOutResult:
@@ -184,8 +185,12 @@ class FanOut:
 
     # --- sending -------------------------------------------------------------------------------
     def _stop_reason(self) -> str | None:
-        if self.plan.current is not None and not self.plan.current():
-            return "superseded"
+        """Checked before each send; "still the newest?" is read every `checkpoint_every` sends (a
+        newer fact's fan-out waits for this one's serial lease, so no chat gets the newer first)."""
+        if self.plan.current is not None and self.sends_since_check % self.run.checkpoint_every == 0:
+            if not self.plan.current():
+                return "superseded"
+        self.sends_since_check += 1
         budget = self.run.time_left
         if self.plan.cause is not None and budget is not None and budget() < self.run.reserve_seconds:
             return "paused"
