@@ -29,6 +29,7 @@ from services.runtime.config import Config
 from services.topology import TOPOLOGY
 
 PRICES_DATE = "2026-11-25"
+SLOT_BLOCK = 10
 PRICES = {  # USD, us-east-1 list prices (af-south-1 is higher: scale the total by ~1.25 there)
     "lambda_request": 0.20 / 1e6,
     "lambda_arm_gb_second": 0.0000133334,
@@ -237,9 +238,12 @@ def simulate(
         "eventbridge_custom_event": float(sum(published.values())),
         "scheduler_invocation": 2 * 24 * 60 / 5 + 1,
         "sfn_standard_transition": float(transitions),
-        "dynamodb_wru": store.wru,
-        "dynamodb_rru": store.rru,
+        # + the shared send slots (services/adapters/dynamodb_slots.py): per block of 5 messages one
+        # consistent read (1 RRU) and one conditional write (1 WRU); contention retries not counted
+        "dynamodb_wru": store.wru + tg.sent / SLOT_BLOCK,
+        "dynamodb_rru": store.rru + tg.sent / SLOT_BLOCK,
         "messages": float(tg.sent),
+        "_slot_calls": 2 * tg.sent / SLOT_BLOCK,
         "_checkpoint": float(checkpoint_every),
         **{f"_calls_{k}": float(v) for k, v in store.calls.items()},
     }
@@ -284,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         per_day = daily.get(key, alarms() / 30)
         print(f"  {key:26} {per_day:14,.1f} {per_day * 30:14,.0f} {paid[key]:9.3f} {free[key]:20.3f}")
     print(f"  messages sent per day: {daily['messages']:,.0f}   (simulated in {time.perf_counter() - started:.1f} s)")
+    print(f"  shared send-slot table calls per day: {daily['_slot_calls']:,.0f} (blocks of {SLOT_BLOCK}, in the figures)")
     top = sorted(((v, k[7:]) for k, v in daily.items() if k.startswith("_calls_")), reverse=True)[:5]
     print("  busiest store calls per day: " + ", ".join(f"{name} {count:,.0f}" for count, name in top))
     variable = sum(v for k, v in paid.items() if k != "cloudwatch_alarm_month")

@@ -98,7 +98,8 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
     # read at the first ESP request, not at cold start (only functions handed the param can read it)
     esp_token = (lambda: secrets.get(esp_token_param)) if esp_token_param else ""
-    store = DynamoDBStore(boto3.client("dynamodb"), _require(env, "LOADSHED_TABLE"))
+    dynamodb = boto3.client("dynamodb")
+    store = DynamoDBStore(dynamodb, _require(env, "LOADSHED_TABLE"))
     stage_source, timetables = stage_source_and_timetables(env, esp_token, lambda q: record_quota(store, q))
 
     clients: list[Any] = []
@@ -112,9 +113,13 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
         return clients[0]
 
     def messenger() -> Messenger:
+        from services.adapters.dynamodb_slots import DynamoSendSlots
         from services.ratelimit import LimitedMessenger, RateLimiter
 
-        return LimitedMessenger(telegram(), RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25"))))
+        # containers run side by side (no reserved concurrency): the global rate is shared via the table
+        slots = DynamoSendSlots(dynamodb, _require(env, "LOADSHED_TABLE"))
+        limiter = RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25")), shared=slots)
+        return LimitedMessenger(telegram(), limiter)
 
     def whoami() -> str | None:
         name: str | None = telegram().get_me().username

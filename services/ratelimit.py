@@ -11,7 +11,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from services.ports import Button, Messenger, MessengerUnavailableError, RateLimitedError
 
@@ -20,6 +20,14 @@ T = TypeVar("T")
 GROUP_WINDOW = 60.5
 """Telegram counts 20 per minute per group; half a second of margin absorbs network jitter, as
 the 1.05 s per chat does for "about one per second"."""
+
+
+class SendSlots(Protocol):
+    """The global rate shared between processes (`services/adapters/dynamodb_slots.py`)."""
+
+    def reserve(self, count: int, interval: float, now: float) -> float:
+        """The start of `count` consecutive slots `interval` apart, none before `now` (wall clock)."""
+        ...
 
 
 class RateLimiter:
@@ -32,7 +40,12 @@ class RateLimiter:
         enabled: bool = True,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        shared: SendSlots | None = None,
+        block: int = 10,
     ) -> None:
+        """`shared` makes the global rate hold across containers: slots are taken from it `block`
+        at a time (per-chat and per-group spacing stay per process; a rare 429 from two
+        containers writing to one chat in the same second is honoured like any other)."""
         self.global_interval = 1.0 / global_rate if global_rate > 0 else 0.0
         self.per_chat = per_chat_seconds
         self.group_per_minute = group_per_minute
@@ -44,12 +57,16 @@ class RateLimiter:
         self._chat_next: dict[int, float] = {}
         self._group_sends: dict[int, deque[float]] = {}
         self.waited = 0.0
+        self.shared, self.block = shared, block
+        self._slots: deque[float] = deque()
 
     def reserve(self, chat_id: int) -> float:
         """Reserve the earliest allowed send time for `chat_id`; returns it (clock units)."""
         with self._lock:
             now = self._clock()
             at = max(now, self._next_global, self._paused_until, self._chat_next.get(chat_id, 0.0))
+            if self.shared is not None:
+                at = max(at, self._shared_slot(at))
             if chat_id < 0:  # groups and channels have negative ids
                 sends = self._group_sends.setdefault(chat_id, deque())
                 while sends and sends[0] <= at - GROUP_WINDOW:
@@ -62,6 +79,18 @@ class RateLimiter:
             if len(self._chat_next) > 50_000:
                 self._chat_next = {c: t for c, t in self._chat_next.items() if t > now}
             return at
+
+    def _shared_slot(self, earliest: float) -> float:
+        """The next global slot this process holds at or after `earliest` (local clock), taking
+        a new block from the shared schedule when it has none left."""
+        while self._slots and self._slots[0] < earliest - self.global_interval:
+            self._slots.popleft()  # passed unused (a wait elsewhere): gone
+        if not self._slots:
+            wall, local = time.time(), self._clock()
+            start = self.shared.reserve(self.block, self.global_interval, wall + (earliest - local))  # type: ignore[union-attr]
+            first = local + (start - wall)
+            self._slots.extend(first + i * self.global_interval for i in range(self.block))
+        return self._slots.popleft()
 
     def acquire(self, chat_id: int) -> None:
         """Block until `chat_id` may be sent to."""

@@ -187,9 +187,9 @@ class FanOut:
     def _stop_reason(self) -> str | None:
         """Checked before each send; "still the newest?" is read every `checkpoint_every` sends (a
         newer fact's fan-out waits for this one's serial lease, so no chat gets the newer first)."""
-        if self.plan.current is not None and self.sends_since_check % self.run.checkpoint_every == 0:
-            if not self.plan.current():
-                return "superseded"
+        due = self.sends_since_check % self.run.checkpoint_every == 0
+        if self.plan.current is not None and due and not self.plan.current():
+            return "superseded"
         self.sends_since_check += 1
         budget = self.run.time_left
         if self.plan.cause is not None and budget is not None and budget() < self.run.reserve_seconds:
