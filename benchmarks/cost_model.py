@@ -288,7 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         per_day = daily.get(key, alarms() / 30)
         print(f"  {key:26} {per_day:14,.1f} {per_day * 30:14,.0f} {paid[key]:9.3f} {free[key]:20.3f}")
     print(f"  messages sent per day: {daily['messages']:,.0f}   (simulated in {time.perf_counter() - started:.1f} s)")
-    print(f"  shared send-slot table calls per day: {daily['_slot_calls']:,.0f} (blocks of {SLOT_BLOCK}, in the figures)")
+    slot_calls = daily["_slot_calls"]
+    print(f"  shared send-slot table calls per day: {slot_calls:,.0f} (blocks of {SLOT_BLOCK}, in the figures)")
     top = sorted(((v, k[7:]) for k, v in daily.items() if k.startswith("_calls_")), reverse=True)[:5]
     print("  busiest store calls per day: " + ", ".join(f"{name} {count:,.0f}" for count, name in top))
     variable = sum(v for k, v in paid.items() if k != "cloudwatch_alarm_month")
