@@ -47,9 +47,34 @@ class RecordingMocks(pulumi.runtime.Mocks):
         return [r for r in self.resources if r.type == typ]
 
 
-def run_program(config: dict[str, str] | None = None) -> RecordingMocks:
+ACCOUNT, REGION = "123456789012", "af-south-1"
+_ARN_FORMATS = {
+    "aws:dynamodb/table:Table": "arn:aws:dynamodb:{r}:{a}:table/{n}",
+    "aws:cloudwatch/eventBus:EventBus": "arn:aws:events:{r}:{a}:event-bus/{n}",
+    "aws:ssm/parameter:Parameter": "arn:aws:ssm:{r}:{a}:parameter/{p}",
+    "aws:lambda/function:Function": "arn:aws:lambda:{r}:{a}:function:{n}",
+    "aws:sqs/queue:Queue": "arn:aws:sqs:{r}:{a}:{n}",
+    "aws:cloudwatch/logGroup:LogGroup": "arn:aws:logs:{r}:{a}:log-group:{n}",
+    "aws:sfn/stateMachine:StateMachine": "arn:aws:states:{r}:{a}:stateMachine:{n}",
+}
+
+
+class RealArnMocks(RecordingMocks):
+    """The same mocks, with ARNs shaped as AWS shapes them (table/…, event-bus/…, parameter/…),
+    so IAM documents built from them can be checked against calls recorded on moto."""
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        rid, outputs = super().new_resource(args)
+        shape = _ARN_FORMATS.get(args.typ)
+        if shape:
+            name = str(outputs["name"])
+            outputs["arn"] = shape.format(r=REGION, a=ACCOUNT, n=name, p=name.lstrip("/"))
+        return rid, outputs
+
+
+def run_program(config: dict[str, str] | None = None, mocks: RecordingMocks | None = None) -> RecordingMocks:
     """Execute the real program once under mocks; returns what it registered."""
-    mocks = RecordingMocks()
+    mocks = mocks if mocks is not None else RecordingMocks()
     pulumi.runtime.set_mocks(mocks, project="loadshed", stack="dev", preview=False)
     defaults = {
         "aws:region": "af-south-1",
