@@ -12,7 +12,16 @@ from schemas.gate import SnapshotError
 from services.adapters.schema_registry import make_reader
 from services.adapters.sqlite_store import StoreUnavailableError
 from services.bootstrap import ConfigError
-from services.cli import catalog_cmd, patterns_cmd, runtime_cmd, schedules_cmd, schemas_cmd, topology_cmd, webhook_cmd
+from services.cli import (
+    catalog_cmd,
+    dlq_cmd,
+    patterns_cmd,
+    runtime_cmd,
+    schedules_cmd,
+    schemas_cmd,
+    topology_cmd,
+    webhook_cmd,
+)
 from services.cli.output import CliError
 from services.ports import UpstreamError
 from services.runtime.instance import InstanceLockedError
@@ -32,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     schedules_cmd.add_parser(sub)
     runtime_cmd.add_parsers(sub)
     webhook_cmd.add_parser(sub)
+    dlq_cmd.add_parser(sub)
     return parser
 
 
@@ -57,6 +67,8 @@ def main(
             return schedules_cmd.run(args, out)
         if args.command == "webhook":
             return webhook_cmd.run(args, out)
+        if args.command == "dlq":
+            return dlq_cmd.run(args, out)
         return runtime_cmd.run(args, out)
     except CliError as exc:
         print(f"error: {exc}", file=err)

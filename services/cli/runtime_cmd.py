@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
@@ -12,10 +13,10 @@ from schemas import RefreshRequested
 from services.adapters.sqlite_store import SQLiteStore, check_database
 from services.bootstrap import ConfigError
 from services.cli.output import CliError, table
+from services.cli.stack import resolve
 from services.logcontext import configure
+from services.ops.status import status_rows
 from services.runtime import config as config_mod
-from services.schedule_fetcher import rejections
-from services.upstream_health import stored_quota
 
 
 def add_parsers(sub: Any) -> None:
@@ -25,7 +26,10 @@ def add_parsers(sub: Any) -> None:
     p = sub.add_parser("demo", help="the whole story offline, in under 30 seconds")
     p.add_argument("--quiet", action="store_true", help="only the summary")
     sub.add_parser("config", help="print the effective configuration (secrets masked)")
-    sub.add_parser("status", help="stage, areas, subscribers, outbox and delivery depth, quota")
+    p = sub.add_parser("status", help="stage, areas, subscribers, outbox and delivery depth, quota")
+    p.add_argument("--table", help="read the deployed DynamoDB table instead (default: $LOADSHED_TABLE)")
+    p.add_argument("--stack", help="read the deployed table of this Pulumi stack (its output table_name)")
+    p.add_argument("--region", help="AWS region of the deployed table")
     p = sub.add_parser("refresh", help="ask the running bot for an ordered refresh")
     p.add_argument("--chat", type=int, help="refresh for one chat (default: every subscriber)")
 
@@ -52,51 +56,42 @@ def cmd_config(out: TextIO) -> int:
     return 0
 
 
-def cmd_status(out: TextIO) -> int:
+def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
+    if args.table or args.stack or os.environ.get("LOADSHED_TABLE"):
+        return _deployed_status(args, out)
     cfg = _existing(_config())
     store = SQLiteStore(cfg.db, read_only=True)
     try:
         from services.runtime.deliveries import DeliveryQueue
 
         queue = DeliveryQueue(cfg.db, read_only=True)
-        rows = []
-        for region in ("national", "capetown"):
-            rec = store.get_stage(region)
-            rows.append(
-                [
-                    f"stage ({region})",
-                    f"{rec.stage} since {rec.changed_at:%Y-%m-%d %H:%M %Z} via {rec.observed_from}"
-                    if rec
-                    else "unknown",
-                ]
-            )
-        areas = store.subscribed_areas()
-        chats = {c for a in areas for c in store.area_subscribers(a)}
-        now = datetime.now(timezone.utc)
-        quota = stored_quota(store, now)
-        quota_text = (
-            f"{quota.used} of {quota.limit} used, {quota.remaining} left (as of {quota.observed_at:%Y-%m-%d %H:%M %Z})"
-            if quota
-            else "unknown (no EskomSePush answer yet)"
-        )
-        rejected = [r for a in areas if (r := rejections.get(store, a, now)) is not None and r.error]
-        rows += [
-            ["subscribed areas", ", ".join(areas) or "none"],
-            ["subscribers", str(len(chats))],
-            ["outbox depth", str(store.outbox_depth())],
+        rows = status_rows(store, datetime.now(timezone.utc))
+        rows[5:5] = [
             ["pending deliveries", str(queue.depth())],
             ["dead-lettered deliveries", str(len(queue.dead_letters()))],
-            ["ESP quota", quota_text],
-            *[
-                [f"rejected by ESP: {r.area_id}", f"{r.error} (try {r.tries}/3 today; next {r.next_try:%H:%M %Z})"]
-                for r in rejected
-            ],
-            ["upstream eskom", store.get_value("upstream:eskom") or "up"],
         ]
         print(table(["WHAT", "VALUE"], rows), file=out)
         queue.close()
     finally:
         store.close()
+    return 0
+
+
+def _deployed_status(args: argparse.Namespace, out: TextIO) -> int:
+    """The same view of the deployed table (name from --table, $LOADSHED_TABLE or the stack)."""
+    import boto3
+
+    from services.adapters.dynamodb_store import DynamoDBStore
+
+    name = str(resolve(args.table, "LOADSHED_TABLE", "table_name", args.stack))
+    client = boto3.client("dynamodb", region_name=args.region) if args.region else boto3.client("dynamodb")
+    try:
+        client.describe_table(TableName=name)
+    except client.exceptions.ResourceNotFoundException:
+        raise CliError(f"no DynamoDB table named {name!r} in this account and region", code=1) from None
+    rows = status_rows(DynamoDBStore(client, name), datetime.now(timezone.utc))
+    print(f"deployed table {name}", file=out)
+    print(table(["WHAT", "VALUE"], rows), file=out)
     return 0
 
 
@@ -116,7 +111,7 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
     if args.command == "config":
         return cmd_config(out)
     if args.command == "status":
-        return cmd_status(out)
+        return cmd_status(args, out)
     if args.command == "refresh":
         return cmd_refresh(args, out)
     if args.command == "demo":
