@@ -51,36 +51,51 @@ def _check_subscription(sub: Subscription, consumer_names: set[str]) -> list[str
     return problems
 
 
-def problems(topology: Topology) -> list[str]:
-    """Every inconsistency in `topology` (empty when it is valid)."""
+def _duplicates(topology: Topology) -> list[str]:
+    subscriptions = [s.name for s in topology.subscriptions] + [w.started_by.name for w in topology.workflows]
     found: list[str] = []
-    names = [s.name for s in topology.services]
     for kind, items in (
-        ("service", names),
-        ("subscription", [s.name for s in topology.subscriptions] + [w.started_by.name for w in topology.workflows]),
+        ("service", [s.name for s in topology.services]),
+        ("subscription", subscriptions),
         ("schedule", [s.name for s in topology.schedules]),
     ):
         found += [f"duplicate {kind} name {n!r}" for n, c in Counter(items).items() if c > 1]
-    service_names = set(names)
-    published: set[type[Event]] = set()
-    for svc in topology.services:
-        for event in svc.publishes:
-            if event not in ALL_EVENTS:
-                found.append(f"service {svc.name}: publishes unregistered {event.__name__}")
-            published.add(event)
-    workflow_names = {f"workflow:{w.name}" for w in topology.workflows}
+    return found
+
+
+def _routes(topology: Topology, service_names: set[str]) -> list[str]:
+    found = [
+        f"service {svc.name}: publishes unregistered {event.__name__}"
+        for svc in topology.services
+        for event in svc.publishes
+        if event not in ALL_EVENTS
+    ]
+    published: set[type[Event]] = {e for svc in topology.services for e in svc.publishes}
     for sub in topology.subscriptions:
         found += _check_subscription(sub, service_names)
         found += [f"subscription {sub.name}: nobody publishes {e.__name__}" for e in sub.events if e not in published]
+    return found
+
+
+def _workflows(topology: Topology, service_names: set[str]) -> list[str]:
+    found: list[str] = []
+    workflow_names = {f"workflow:{w.name}" for w in topology.workflows}
     for wf in topology.workflows:
         found += _check_subscription(wf.started_by, workflow_names)
         for step in (*wf.steps, wf.on_failure):
             if step.service not in service_names:
                 found.append(f"workflow {wf.name} step {step.name}: unknown service {step.service!r}")
             found += _check_step_retry(step.retry, f"workflow {wf.name} step {step.name}")
-        for event in (wf.completed, wf.failed):
-            if event not in ALL_EVENTS:
-                found.append(f"workflow {wf.name}: {event.__name__} is not a registered event")
+        found += [
+            f"workflow {wf.name}: {e.__name__} is not a registered event"
+            for e in (wf.completed, wf.failed)
+            if e not in ALL_EVENTS
+        ]
+    return found
+
+
+def _schedules(topology: Topology, service_names: set[str]) -> list[str]:
+    found: list[str] = []
     for sched in topology.schedules:
         if sched.service not in service_names:
             found.append(f"schedule {sched.name}: unknown service {sched.service!r}")
@@ -90,6 +105,17 @@ def problems(topology: Topology) -> list[str]:
             found.append(f"schedule {sched.name}: {exc}")
         found += _check_retry(sched.retry, f"schedule {sched.name}")
     return found
+
+
+def problems(topology: Topology) -> list[str]:
+    """Every inconsistency in `topology` (empty when it is valid)."""
+    service_names = {s.name for s in topology.services}
+    return [
+        *_duplicates(topology),
+        *_routes(topology, service_names),
+        *_workflows(topology, service_names),
+        *_schedules(topology, service_names),
+    ]
 
 
 def check(topology: Topology) -> None:

@@ -165,27 +165,32 @@ def _string(operand: Any, where: str) -> str:
     return operand
 
 
+def _affix(name: str, operand: Any, where: str) -> Test:
+    if isinstance(operand, Mapping):
+        inner, text = _single(operand, where)
+        if inner != "equals-ignore-case":
+            raise PatternError(f"{where}: unsupported {name} pattern {inner!r}")
+        return ops.affix_ignore_case(name, _string(text, f"{where}.equals-ignore-case"))
+    return ops.affix(name, _string(operand, where))
+
+
+_OPERATORS: dict[str, Callable[[str, Any, str], Test]] = {
+    "prefix": _affix,
+    "suffix": _affix,
+    "exactly": lambda _, o, w: ops.exact(_string(o, w)),
+    "equals-ignore-case": lambda _, o, w: ops.equals_ignore_case(_string(o, w)),
+    "wildcard": lambda _, o, w: ops.wildcard(_wildcard(_string(o, w), w)),
+    "numeric": lambda _, o, w: _numeric(o, w),
+    "cidr": lambda _, o, w: ops.cidr(_cidr(_string(o, w), w)),
+    "anything-but": lambda _, o, w: _anything_but(o, w),
+}
+
+
 def _operator(name: str, operand: Any, where: str) -> Test:
-    if name in ("prefix", "suffix"):
-        if isinstance(operand, Mapping):
-            inner, text = _single(operand, where)
-            if inner != "equals-ignore-case":
-                raise PatternError(f"{where}: unsupported {name} pattern {inner!r}")
-            return ops.affix_ignore_case(name, _string(text, f"{where}.equals-ignore-case"))
-        return ops.affix(name, _string(operand, where))
-    if name == "exactly":
-        return ops.exact(_string(operand, where))
-    if name == "equals-ignore-case":
-        return ops.equals_ignore_case(_string(operand, where))
-    if name == "wildcard":
-        return ops.wildcard(_wildcard(_string(operand, where), where))
-    if name == "numeric":
-        return _numeric(operand, where)
-    if name == "cidr":
-        return ops.cidr(_cidr(_string(operand, where), where))
-    if name == "anything-but":
-        return _anything_but(operand, where)
-    raise PatternError(f"{where}: unrecognized match type {name!r}")
+    build = _OPERATORS.get(name)
+    if build is None:
+        raise PatternError(f"{where}: unrecognized match type {name!r}")
+    return build(name, operand, where)
 
 
 def _wildcard(text: str, where: str) -> str:

@@ -31,9 +31,17 @@ def test_environment_wins_over_the_file(tmp_path):
     [
         ({"ESKOM_API_URL": "not a url"}, "ESKOM_API_URL must be an http(s) URL"),
         ({"LOADSHED_POLL_SECONDS": "soon"}, "LOADSHED_POLL_SECONDS must be a number"),
-        ({"LOADSHED_POLL_SECONDS": "-5"}, "must be positive"),
+        ({"LOADSHED_POLL_SECONDS": "-5"}, "must be at least 1 seconds"),
+        ({"LOADSHED_POLL_SECONDS": "nan"}, "must be at least 1 seconds"),
+        ({"LOADSHED_REMIND_SECONDS": "inf"}, "must be at least 1 seconds"),
+        ({"LOADSHED_POLL_SECONDS": "0.001"}, "must be at least 1 seconds"),
+        ({"LOADSHED_SEND_RATE": "nan"}, "at most Telegram's 30"),
+        ({"LOADSHED_SEND_RATE": "500"}, "at most Telegram's 30"),
+        (
+            {"LOADSHED_STAGE_SOURCE": "eskomsepush", "ESKOMSEPUSH_TOKEN": "k", "LOADSHED_POLL_SECONDS": "5"},
+            "at least 60 when the stage comes from EskomSePush",
+        ),
         ({"LOADSHED_ADMIN_CHATS": "me"}, "LOADSHED_ADMIN_CHATS must be chat ids"),
-        ({"LOADSHED_TIMEZONE": "Mars/Base"}, "unknown timezone"),
         ({"LOADSHED_LOG_LEVEL": "LOUD"}, "LOADSHED_LOG_LEVEL must be"),
         ({"TELEGRAM_BOT_TOKEN": "nocolon"}, "does not look like a bot token"),
         ({"LOADSHED_STAGE_SOURCE": "eskomsepush"}, "needs ESKOMSEPUSH_TOKEN"),
@@ -43,6 +51,16 @@ def test_bad_values_fail_with_one_line(tmp_path, env, message):
     with pytest.raises(ConfigError) as info:
         load(env, tmp_path / "none.toml")
     assert message in str(info.value) and "\n" not in str(info.value)
+
+
+def test_the_file_must_be_utf8_with_single_values(tmp_path):
+    toml = tmp_path / "loadshed.toml"
+    toml.write_bytes("log_level = 'INFO' # caf\xe9\n".encode("latin-1"))
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load({}, toml)
+    toml.write_text("[log_level]\nx = 1\n")
+    with pytest.raises(ConfigError, match="must be a single value"):
+        load({}, toml)
 
 
 def test_bad_file(tmp_path):

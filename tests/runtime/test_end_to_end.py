@@ -71,7 +71,7 @@ def start(api: FakeBotApi, server: LoopbackServer, db: Path, *extra: str) -> sub
         "ESKOMSEPUSH_TOKEN": "test",
         "ESKOMSEPUSH_API_URL": f"{server.url}/business/2.0",
         "LOADSHED_DB": str(db),
-        "LOADSHED_POLL_SECONDS": "0.3",
+        "LOADSHED_POLL_SECONDS": "1",
         "LOADSHED_REMIND_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
     }
