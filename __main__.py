@@ -13,7 +13,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra.contract import registry_documents
-from infra.functions import ServiceFunction
+from infra.functions import ServiceFunction, SharedWiring
 from infra.packaging import ROOT, build_code_zip, build_layer, lock_hash
 from infra.policies import secret_environment
 from infra.registry import EventSchemaRegistry
@@ -78,20 +78,23 @@ environment: dict[str, pulumi.Input[str]] = {
 parameter_names = {k: p.name for k, p in secrets.parameters.items()}
 parameter_arns = {k: p.arn for k, p in secrets.parameters.items()}
 dead_letters = DeadLetters("dead-letters", tags=tags)
+wiring = SharedWiring(
+    layer_arn=layer.arn,
+    table_arn=table.table.arn,
+    bus_arn=bus.bus.arn,
+    failures=dead_letters.async_failures,
+    parameter_arns=parameter_arns,
+    log_retention_days=log_days,
+    tags=tags,
+)
 functions = {
     s.name: ServiceFunction(
         f"{prefix}-{s.name.replace('_', '-')}",
         service=dataclasses.replace(s, reserved_concurrency=reserved.get(s.name)),
         code=pulumi.FileArchive(str(code_zips[s.name])),
-        layer_arn=layer.arn,
         # each function is handed only the secrets its role may read (infra.policies.SECRETS_READ)
         environment={**environment, **secret_environment(s.name, parameter_names)},
-        table_arn=table.table.arn,
-        bus_arn=bus.bus.arn,
-        failures=dead_letters.async_failures,
-        parameter_arns=parameter_arns,
-        log_retention_days=log_days,
-        tags=tags,
+        shared=wiring,
     )
     for s in TOPOLOGY.services
 }

@@ -24,7 +24,7 @@ from services.bot.logic import handle_update
 from services.bot.updates import Update
 from services.domain.slots import SAST
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
-from services.runtime.app import build_runtime
+from services.runtime.app import Adapters, build_runtime
 from services.runtime.config import Config
 from services.topology import TOPOLOGY
 
@@ -156,11 +156,7 @@ def simulate(
     with tempfile.TemporaryDirectory() as tmp:
         rt = build_runtime(
             Config(db=str(Path(tmp) / "c.db"), poll_seconds=poll_minutes * 60.0),
-            stage_source=stage,
-            timetables=esp,
-            messenger=tg,
-            clock=clock,
-            store=store,
+            Adapters(stage_source=stage, timetables=esp, messenger=tg, clock=clock, store=store),
         )
         rt.container.settings["env"]["LOADSHED_FANOUT_CHECKPOINT"] = str(checkpoint_every)  # as deployed
         for chat in range(1, subscribers + 1):

@@ -20,7 +20,7 @@ from schemas.examples import example
 from services.adapters.memory import FakeTimetableSource, FixedClock
 from services.domain.slots import SAST
 from services.ports import Button, RegionStage, StageReading, SubscriptionRecord, Timetable, TimetableDay
-from services.runtime.app import build_runtime
+from services.runtime.app import Adapters, build_runtime
 from services.runtime.config import Config
 
 SUBSCRIBERS, AREAS = 1000, 10
@@ -62,7 +62,8 @@ def run() -> dict[str, float]:
         esp = FakeTimetableSource({f"area-{a}": Timetable(f"area-{a}", f"Area {a}", "R", days) for a in range(AREAS)})
         source, messenger = TimedStage(), TimedMessenger()
         rt = build_runtime(
-            Config(db=str(Path(tmp) / "b.db")), stage_source=source, timetables=esp, messenger=messenger, clock=clock
+            Config(db=str(Path(tmp) / "b.db")),
+            Adapters(stage_source=source, timetables=esp, messenger=messenger, clock=clock),
         )
         for chat in range(1, SUBSCRIBERS + 1):
             area = f"area-{chat % AREAS}"

@@ -16,7 +16,7 @@ from collections import Counter
 from schemas import StageChanged
 from services.adapters.memory import FixedClock, InMemoryStore
 from services.adapters.telegram import TelegramClient
-from services.notifier.fanout import fan_out
+from services.notifier.fanout import FanOutPlan, FanOutRuntime, fan_out
 from services.ratelimit import LimitedMessenger, RateLimiter
 from tests.support.fake_bot_api import FakeBotApi
 
@@ -30,16 +30,8 @@ def run(messages: int = 10_000, scale: float = 10.0) -> dict[str, float]:
         cause = StageChanged(region="national", previous_stage=2, stage=4, changed_at=clock.now())
         recipients = list(range(1, messages + 1))
         start = time.perf_counter()
-        fan_out(
-            kind="stage_changed",
-            fact_key="bench",
-            recipients=recipients,
-            compose=lambda c: f"Stage 4 for {c}",
-            cause=cause,
-            store=store,
-            messenger=messenger,
-            clock=clock,
-        )
+        plan = FanOutPlan("stage_changed", "bench", recipients, lambda c: f"Stage 4 for {c}", cause)
+        fan_out(plan, FanOutRuntime(store, messenger, clock, workers=4))
         elapsed = time.perf_counter() - start
         counts = Counter(d.chat_id for d in api.delivered)
         return {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import pulumi
 import pulumi_aws as aws
@@ -26,6 +27,19 @@ def encrypted_queue(name: str, parent: pulumi.Resource, tags: Mapping[str, str])
     )
 
 
+@dataclass(frozen=True)
+class SharedWiring:
+    """What every service function is wired to: the layer, table, bus, failure queue, secrets."""
+
+    layer_arn: pulumi.Input[str]
+    table_arn: pulumi.Input[str]
+    bus_arn: pulumi.Input[str]
+    failures: aws.sqs.Queue
+    parameter_arns: Mapping[str, pulumi.Input[str]]
+    log_retention_days: int
+    tags: Mapping[str, str]
+
+
 class ServiceFunction(pulumi.ComponentResource):
     def __init__(
         self,
@@ -33,17 +47,14 @@ class ServiceFunction(pulumi.ComponentResource):
         *,
         service: Service,
         code: pulumi.Archive,
-        layer_arn: pulumi.Input[str],
         environment: Mapping[str, pulumi.Input[str]],
-        table_arn: pulumi.Input[str],
-        bus_arn: pulumi.Input[str],
-        failures: aws.sqs.Queue,
-        parameter_arns: Mapping[str, pulumi.Input[str]],
-        log_retention_days: int,
-        tags: Mapping[str, str],
+        shared: SharedWiring,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("loadshed:service:ServiceFunction", name, None, opts)
+        layer_arn, table_arn, bus_arn = shared.layer_arn, shared.table_arn, shared.bus_arn
+        failures, parameter_arns = shared.failures, shared.parameter_arns
+        log_retention_days, tags = shared.log_retention_days, shared.tags
         child = pulumi.ResourceOptions(parent=self)
         self.service = service
         self.log_group = aws.cloudwatch.LogGroup(

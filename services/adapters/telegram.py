@@ -98,6 +98,30 @@ def _keyboard(buttons: Sequence[Sequence[Button]]) -> dict[str, Any]:
     return {"inline_keyboard": [[{"text": b.text, "callback_data": b.data} for b in row] for row in buttons]}
 
 
+def error_for(method: str, code: int, text: str, parameters: dict[str, object], chat_id: int) -> Exception:
+    """The typed error for a failed Bot API answer (code, description, `parameters`)."""
+    if code == 429:
+        retry_after = parameters.get("retry_after", 1)
+        return RateLimitedError(float(retry_after) if isinstance(retry_after, (int, float)) else 1.0, text)
+    migrated = parameters.get("migrate_to_chat_id")
+    if isinstance(migrated, int) and not isinstance(migrated, bool):
+        return ChatMigratedError(chat_id, migrated, text)
+    reason = gone_reason(code, text)
+    if reason is not None:
+        return ChatUnavailableError(chat_id, reason, text)
+    return _by_code(method, code, text)
+
+
+def _by_code(method: str, code: int, text: str) -> Exception:
+    if code in (401, 404):
+        return UpstreamAuthError(f"Telegram rejected the bot token ({code}): {text}")
+    if code == 409:
+        return TelegramConflictError(text)
+    if code >= 500:
+        return MessengerUnavailableError(f"Telegram {method}: {code} {text}")
+    return MessageRejectedError(f"Telegram {method}: {code} {text}")
+
+
 class TelegramClient:
     def __init__(
         self,
@@ -142,24 +166,9 @@ class TelegramClient:
         if body.ok:
             return body.result
         code, text = body.error_code or response.status_code, body.description
-        if code == 429:
-            retry_after = body.parameters.get("retry_after", 1)
-            raise RateLimitedError(float(retry_after) if isinstance(retry_after, (int, float)) else 1.0, text)
-        migrated = body.parameters.get("migrate_to_chat_id")
-        if isinstance(migrated, int) and not isinstance(migrated, bool):
-            raise ChatMigratedError(chat_id or 0, migrated, text)
         if code == 400 and "message is not modified" in text.lower():
             return None  # an edit that changes nothing is done, not failed
-        reason = gone_reason(code, text)
-        if reason is not None:
-            raise ChatUnavailableError(chat_id or 0, reason, text)
-        if code in (401, 404):
-            raise UpstreamAuthError(f"Telegram rejected the bot token ({code}): {text}")
-        if code == 409:
-            raise TelegramConflictError(text)
-        if code >= 500:
-            raise MessengerUnavailableError(f"Telegram {method}: {code} {text}")
-        raise MessageRejectedError(f"Telegram {method}: {code} {text}")
+        raise error_for(method, code, text, body.parameters, chat_id or 0)
 
     # --- Messenger port ------------------------------------------------------------------------
     def send_text(

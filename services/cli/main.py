@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from schemas.base import EventValidationError
@@ -54,22 +54,17 @@ def main(
 ) -> int:
     out, err = out or sys.stdout, err or sys.stderr
     args = build_parser().parse_args(argv)
+    commands: dict[str, Callable[[], int]] = {
+        "schemas": lambda: schemas_cmd.run(args, out, err, reader_factory),
+        "topology": lambda: topology_cmd.run(args, out),
+        "catalog": lambda: catalog_cmd.run(args, out, reader_factory),
+        "patterns": lambda: patterns_cmd.run(args, out),
+        "schedules": lambda: schedules_cmd.run(args, out),
+        "webhook": lambda: webhook_cmd.run(args, out),
+        "dlq": lambda: dlq_cmd.run(args, out),
+    }
     try:
-        if args.command == "schemas":
-            return schemas_cmd.run(args, out, err, reader_factory)
-        if args.command == "topology":
-            return topology_cmd.run(args, out)
-        if args.command == "catalog":
-            return catalog_cmd.run(args, out, reader_factory)
-        if args.command == "patterns":
-            return patterns_cmd.run(args, out)
-        if args.command == "schedules":
-            return schedules_cmd.run(args, out)
-        if args.command == "webhook":
-            return webhook_cmd.run(args, out)
-        if args.command == "dlq":
-            return dlq_cmd.run(args, out)
-        return runtime_cmd.run(args, out)
+        return commands.get(args.command, lambda: runtime_cmd.run(args, out))()
     except CliError as exc:
         print(f"error: {exc}", file=err)
         return exc.code
@@ -86,7 +81,6 @@ def main(
         return 1
     except KeyboardInterrupt:
         return 130
-    return 2
 
 
 if __name__ == "__main__":

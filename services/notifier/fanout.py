@@ -98,27 +98,9 @@ class FanOutRuntime:
     retry_delay: float = 1.0
 
 
-def fan_out(
-    *,
-    kind: NotificationKind,
-    fact_key: str,
-    recipients: Sequence[int],
-    compose: Callable[[int], str],
-    cause: Event | None,
-    store: FanOutStore,
-    messenger: Messenger,
-    clock: Clock,
-    time_left: Callable[[], float] | None = None,
-    checkpoint_every: int = 1,
-    settings: Mapping[int, ChatSettings] | None = None,
-    current: Callable[[], bool] | None = None,
-    serial_key: str | None = None,
-    workers: int = 1,
-) -> FanOutResult:
-    """Send `compose(chat)` to each recipient once for this fact (see the module docstring).
+def fan_out(plan: FanOutPlan, run: FanOutRuntime) -> FanOutResult:
+    """Send `plan.compose(chat)` to each recipient once for this fact (see the module docstring).
     Raises `FanOutBusyError`, or `MessengerUnavailableError` when Telegram is down (progress kept)."""
-    plan = FanOutPlan(kind, fact_key, recipients, compose, cause, settings, current, serial_key)
-    run = FanOutRuntime(store, messenger, clock, time_left, checkpoint_every=checkpoint_every, workers=workers)
     return FanOut(plan, run).execute()
 
 

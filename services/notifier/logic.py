@@ -19,7 +19,7 @@ from schemas.events import Region
 from services import messages
 from services.domain.areas import areas_affected
 from services.domain.slots import compute_slots
-from services.notifier.fanout import FanOut, FanOutPlan, FanOutResult, FanOutRuntime, FanOutStore
+from services.notifier.fanout import FanOutPlan, FanOutResult, FanOutRuntime, FanOutStore, fan_out
 from services.ports import ChatSettings, Clock, Messenger, OutboxStore, Publisher, StageStore, TimetableStore
 from services.relay import relay
 
@@ -65,7 +65,7 @@ def _fan_out(plan: FanOutPlan, deps: NotifierDeps) -> FanOutResult:
         workers=deps.workers,
         retry_delay=deps.retry_delay,
     )
-    return FanOut(plan, run).execute()
+    return fan_out(plan, run)
 
 
 def _stage_is_current(event: StageChanged, deps: NotifierDeps) -> Callable[[], bool]:

@@ -20,7 +20,7 @@ from schemas import RefreshCompleted, RefreshFailed, RefreshRequested, parse_det
 from services import messages
 from services.bootstrap import Container
 from services.domain.areas import is_stale
-from services.notifier.fanout import fan_out
+from services.notifier.fanout import FanOutPlan, FanOutRuntime, fan_out
 from services.relay import relay
 from services.schedule_fetcher.logic import FetcherDeps, FetchReport, refresh_area
 from services.stage_watcher.logic import poll
@@ -116,16 +116,8 @@ def notify(ctx: StepContext) -> dict[str, Any]:
     if req.scope == "all":
         subscribers = {chat for area in c.store.subscribed_areas() for chat in c.store.area_subscribers(area)}
         recipients = sorted(subscribers | requester)
-    result = fan_out(
-        kind="refresh",
-        fact_key=f"refresh:{req.request_id}",
-        recipients=recipients,
-        compose=lambda _chat: text,
-        cause=req,
-        store=c.store,
-        messenger=c.messenger(),
-        clock=c.clock,
-    )
+    plan = FanOutPlan("refresh", f"refresh:{req.request_id}", recipients, lambda _chat: text, req)
+    result = fan_out(plan, FanOutRuntime(c.store, c.messenger(), c.clock))
     relay(c.store, c.publisher, c.clock)
     completed = RefreshCompleted(
         request_id=req.request_id,

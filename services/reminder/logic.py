@@ -24,8 +24,17 @@ from services import messages
 from services.chats import in_quiet_hours
 from services.domain.areas import region_of_area, stage_for
 from services.domain.slots import compute_slots
-from services.notifier.fanout import FanOutStore, fan_out
-from services.ports import Clock, Messenger, Publisher, StageStore, Timetable, TimetableStore
+from services.notifier.fanout import FanOutPlan, FanOutRuntime, FanOutStore, fan_out
+from services.ports import (
+    Clock,
+    Messenger,
+    Publisher,
+    StageRecord,
+    StageStore,
+    SubscriptionRecord,
+    Timetable,
+    TimetableStore,
+)
 from services.relay import relay
 
 log = logging.getLogger("loadshed.reminder")
@@ -70,6 +79,41 @@ def _composer(area_name: str, slot: OutageSlot, now: datetime) -> Callable[[int]
     return lambda _chat: text
 
 
+def _due(slot: OutageSlot, subs: list[SubscriptionRecord], now: datetime) -> dict[int, list[int]]:
+    """Chats to remind of `slot` now, by their lead time (none in quiet hours)."""
+    by_lead: dict[int, list[int]] = defaultdict(list)
+    for sub in subs:
+        lead = sub.remind_minutes
+        if lead is not None and slot.start - timedelta(minutes=lead) <= now and not in_quiet_hours(sub.settings, now):
+            by_lead[lead].append(sub.chat_id)
+    return by_lead
+
+
+def _upcoming(
+    deps: ReminderDeps, area: str, stages: dict[Region, StageRecord | None], now: datetime
+) -> tuple[str, list[OutageSlot]]:
+    tt = _timetable(deps, area)
+    stage = stage_for(region_of_area(area, tt.region_name), stages) if tt else None
+    if tt is None or stage is None:
+        return area, []
+    slots = compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD, since=stage.changed_at)
+    return tt.name, [s for s in slots if s.start > now]
+
+
+def _remind_area(deps: ReminderDeps, area: str, name: str, slots: list[OutageSlot], report: ReminderReport) -> None:
+    now = deps.clock.now()
+    subs = deps.store.area_subscriptions(area)  # settings come with the subscriptions
+    settings = {s.chat_id: s.settings for s in subs}
+    run = FanOutRuntime(deps.store, deps.messenger, deps.clock, checkpoint_every=deps.checkpoint_every)
+    for slot in slots:
+        for lead, chats in sorted(_due(slot, subs, now).items()):
+            fact = f"remind:{area}:{slot.start.isoformat()}:{lead}"
+            plan = FanOutPlan("reminder", fact, chats, _composer(name, slot, now), None, settings)
+            result = fan_out(plan, run)
+            report.sent += [(c, area, slot.start.isoformat()) for c in result.sent]
+            report.failed += result.failed
+
+
 def remind(deps: ReminderDeps) -> ReminderReport:
     """One reminder round (run every few minutes by the schedule)."""
     now, store = deps.clock.now(), deps.store
@@ -78,38 +122,9 @@ def remind(deps: ReminderDeps) -> ReminderReport:
     stages = {region: store.get_stage(region) for region in regions}  # once per round
     try:
         for area in store.subscribed_areas():
-            tt = _timetable(deps, area)
-            stage = stage_for(region_of_area(area, tt.region_name), stages) if tt else None
-            if tt is None or stage is None:
-                continue
-            slots = compute_slots(tt, stage.stage, stage.next_stages, now, MAX_LEAD, since=stage.changed_at)
-            upcoming = [s for s in slots if s.start > now]
-            subs = store.area_subscriptions(area) if upcoming else []  # settings come with the subscriptions
-            for slot in upcoming:
-                by_lead: dict[int, list[int]] = defaultdict(list)
-                for sub in subs:
-                    lead = sub.remind_minutes
-                    if (
-                        lead is not None
-                        and slot.start - timedelta(minutes=lead) <= now
-                        and not in_quiet_hours(sub.settings, now)
-                    ):
-                        by_lead[lead].append(sub.chat_id)
-                for lead, chats in sorted(by_lead.items()):
-                    result = fan_out(
-                        kind="reminder",
-                        fact_key=f"remind:{area}:{slot.start.isoformat()}:{lead}",
-                        recipients=chats,
-                        settings={s.chat_id: s.settings for s in subs},
-                        compose=_composer(tt.name, slot, now),
-                        cause=None,
-                        store=store,
-                        messenger=deps.messenger,
-                        clock=deps.clock,
-                        checkpoint_every=deps.checkpoint_every,
-                    )
-                    report.sent += [(c, area, slot.start.isoformat()) for c in result.sent]
-                    report.failed += result.failed
+            name, upcoming = _upcoming(deps, area, stages, now)
+            if upcoming:
+                _remind_area(deps, area, name, upcoming, report)
     finally:
         relay(store, deps.publisher, deps.clock)
     return report

@@ -126,87 +126,60 @@ def _run_step(step: WorkflowStep, state: dict[str, Any]) -> dict[str, Any]:
     return refresh_handler.handle({"action": step.action, "state": state})  # the Lambda entrypoint itself
 
 
-def build_runtime(
-    config: Config,
-    *,
-    stage_source: StageSource | None = None,
-    timetables: TimetableSource | None = None,
-    messenger: Messenger | None = None,
-    clock: Clock | None = None,
-    sleep: Callable[[float], None] = time.sleep,
-    on_routed: Callable[[Routed], None] | None = None,
-    bot_username: str | None = None,
-    store: Store | None = None,
-    owner: str | None = None,
-    stop: threading.Event | None = None,
-) -> Runtime:
-    """Wire the embedded runtime from `config`; keyword arguments replace adapters (demo, tests).
+@dataclass
+class Adapters:
+    """What a caller may replace when building the runtime (the demo, tests, benchmarks)."""
 
-    `owner` (from the instance lock) marks this process as the database's only owner: every lease
-    another process held is taken back at once, so interrupted work resumes within seconds."""
-    interactive: TimetableSource | None = None
-    Path(config.db).parent.mkdir(parents=True, exist_ok=True)
-    if store is None:
-        store = SQLiteStore(config.db, owner=owner)
-    queue = DeliveryQueue(config.db, owner=owner)
-    inbox = Inbox(config.db, owner=owner) if owner is not None else None
-    if owner is not None:
-        recover(store, queue, inbox)
-    clock = clock or bootstrap.SystemClock()
-    if stage_source is None:
-        env = {
-            "ESKOM_API_URL": config.eskom_api_url,
-            "ESKOMSEPUSH_API_URL": config.eskomsepush_api_url,
-            "LOADSHED_STAGE_SOURCE": config.stage_source,
-        }
-        quota_store = store
-        stage_source, esp = stage_source_and_timetables(
-            env, config.eskomsepush_token, lambda q: record_quota(quota_store, q)
-        )
-        if timetables is None and esp is not None:
-            timetables = esp
-            interactive = EskomSePushClient(
-                config.eskomsepush_token,
-                config.eskomsepush_api_url,
-                retrying_session(retries=0),
-                timeout=INTERACTIVE_TIMEOUT,
-                on_quota=lambda q: record_quota(quota_store, q),
-            )
-    if messenger is None:
-        messenger = (
-            LimitedMessenger(  # one try per call: fan-outs and the reply sender retry a chat later, not inline
-                TelegramClient(config.telegram_bot_token, config.telegram_api_url),
-                RateLimiter(config.send_rate),
-                attempts=1,
-            )
-            if config.telegram_bot_token
-            else ConsoleMessenger()
-        )
-    bus = LocalBus(queue, clock, on_routed=on_routed)
-    container = bootstrap.build(
-        store=store,
-        publisher=bus,
-        stage_source=stage_source,
-        timetables=timetables,
-        clock=clock,
-        messenger=messenger,
-        settings={
-            "env": {
-                "LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest),
-                "LOADSHED_SEND_WORKERS": "8",
-            },
-            "owner": owner,
-        },
+    stage_source: StageSource | None = None
+    timetables: TimetableSource | None = None
+    messenger: Messenger | None = None
+    clock: Clock | None = None
+    sleep: Callable[[float], None] = time.sleep
+    on_routed: Callable[[Routed], None] | None = None
+    store: Store | None = None
+
+
+def _upstreams(
+    config: Config, store: Store, given: Adapters
+) -> tuple[StageSource, TimetableSource | None, TimetableSource | None]:
+    """(stage source, timetables for the services, timetables for people waiting in a chat)."""
+    if given.stage_source is not None:
+        return given.stage_source, given.timetables, None
+    env = {
+        "ESKOM_API_URL": config.eskom_api_url,
+        "ESKOMSEPUSH_API_URL": config.eskomsepush_api_url,
+        "LOADSHED_STAGE_SOURCE": config.stage_source,
+    }
+    stage_source, esp = stage_source_and_timetables(env, config.eskomsepush_token, lambda q: record_quota(store, q))
+    if given.timetables is not None or esp is None:
+        return stage_source, given.timetables or esp, None
+    interactive = EskomSePushClient(
+        config.eskomsepush_token,
+        config.eskomsepush_api_url,
+        retrying_session(retries=0),
+        timeout=INTERACTIVE_TIMEOUT,
+        on_quota=lambda q: record_quota(store, q),
     )
-    bootstrap.install(container)
-    workflow = TOPOLOGY.workflows[0]
-    if stop is not None:
-        stopping = stop
+    return stage_source, esp, interactive
 
-        def sleep(seconds: float) -> None:  # a stopping process does not sit out a retry delay
-            stopping.wait(seconds)
 
-    runner = WorkflowRunner(workflow, _run_step, bus, sleep=sleep)
+def _messenger(config: Config) -> Messenger:
+    if not config.telegram_bot_token:
+        return ConsoleMessenger()
+    client = TelegramClient(config.telegram_bot_token, config.telegram_api_url)
+    # one try per call: fan-outs and the reply sender retry a chat later, not inline
+    return LimitedMessenger(client, RateLimiter(config.send_rate), attempts=1)
+
+
+def _whoami(messenger: Messenger) -> Callable[[], str | None] | None:
+    if isinstance(messenger, LimitedMessenger) and isinstance(messenger.inner, TelegramClient):
+        client = messenger.inner
+        return lambda: client.get_me().username
+    return None
+
+
+def _dispatcher(bus: LocalBus, runner: WorkflowRunner, owner: str | None, stop: threading.Event | None) -> Dispatcher:
+    workflow = runner.workflow
 
     def start_workflow(delivered: dict[str, Any]) -> Execution:
         request = from_eventbridge(delivered)
@@ -221,17 +194,61 @@ def build_runtime(
         s.service: with_context(s.service) for s in TOPOLOGY.subscriptions
     }
     targets[f"workflow:{workflow.name}"] = start_workflow
-    dispatcher = Dispatcher(bus, targets, EmbeddedContext(stop))
-    scheduler = Scheduler(
-        TOPOLOGY.schedules,
-        {"LOADSHED_POLL_SECONDS": config.poll_seconds, "LOADSHED_REMIND_SECONDS": config.remind_seconds},
+    return Dispatcher(bus, targets, EmbeddedContext(stop))
+
+
+def _stoppable(sleep: Callable[[float], None], stop: threading.Event | None) -> Callable[[float], None]:
+    """A stopping process does not sit out a retry delay."""
+    if stop is None:
+        return sleep
+    stopping = stop
+
+    def wait(seconds: float) -> None:
+        stopping.wait(seconds)
+
+    return wait
+
+
+def build_runtime(
+    config: Config,
+    adapters: Adapters | None = None,
+    *,
+    bot_username: str | None = None,
+    owner: str | None = None,
+    stop: threading.Event | None = None,
+) -> Runtime:
+    """Wire the embedded runtime from `config`; `adapters` replace the real ones (demo, tests).
+
+    `owner` (from the instance lock) marks this process as the database's only owner: every lease
+    another process held is taken back at once, so interrupted work resumes within seconds."""
+    given = adapters or Adapters()
+    Path(config.db).parent.mkdir(parents=True, exist_ok=True)
+    store = given.store if given.store is not None else SQLiteStore(config.db, owner=owner)
+    queue = DeliveryQueue(config.db, owner=owner)
+    inbox = Inbox(config.db, owner=owner) if owner is not None else None
+    if owner is not None:
+        recover(store, queue, inbox)
+    clock = given.clock or bootstrap.SystemClock()
+    stage_source, timetables, interactive = _upstreams(config, store, given)
+    messenger = given.messenger or _messenger(config)
+    bus = LocalBus(queue, clock, on_routed=given.on_routed)
+    env = {"LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest), "LOADSHED_SEND_WORKERS": "8"}
+    container = bootstrap.build(
+        store=store,
+        publisher=bus,
+        stage_source=stage_source,
+        timetables=timetables,
+        clock=clock,
+        messenger=messenger,
+        settings={"env": env, "owner": owner},
     )
-    whoami = None
-    if isinstance(messenger, LimitedMessenger) and isinstance(messenger.inner, TelegramClient):
-        client = messenger.inner
-        whoami = lambda: client.get_me().username  # noqa: E731
-    lookups = interactive or timetables
-    bot = BotDeps(store, messenger, bus, clock, lookups, None, frozenset(config.admin_chats), whoami)
+    bootstrap.install(container)
+    runner = WorkflowRunner(TOPOLOGY.workflows[0], _run_step, bus, sleep=_stoppable(given.sleep, stop))
+    overrides = {"LOADSHED_POLL_SECONDS": config.poll_seconds, "LOADSHED_REMIND_SECONDS": config.remind_seconds}
+    scheduler = Scheduler(TOPOLOGY.schedules, overrides)
+    admins = frozenset(config.admin_chats)
+    bot = BotDeps(store, messenger, bus, clock, interactive or timetables, None, admins, _whoami(messenger))
     if bot_username:
         store.put_value(USERNAME_KEY, bot_username, ttl_seconds=7 * 86400, now=clock.now())
+    dispatcher = _dispatcher(bus, runner, owner, stop)
     return Runtime(container, store, queue, bus, dispatcher, scheduler, runner, bot, config, inbox, stop)

@@ -27,7 +27,7 @@ from services.ports import (
     TimetableDay,
     UpstreamUnavailableError,
 )
-from services.runtime.app import Runtime, build_runtime
+from services.runtime.app import Adapters, Runtime, build_runtime
 from services.runtime.bus import Routed
 from services.runtime.config import Config
 from services.runtime.console import ConsoleMessenger, line_to_update, plain
@@ -106,12 +106,7 @@ class Demo:
         self.retries = 0
         self.runtime: Runtime = build_runtime(
             Config(db=str(db)),
-            stage_source=self.stage,
-            timetables=self.esp,
-            messenger=self.chats,
-            clock=self.clock,
-            sleep=self._sleep,
-            on_routed=self._routed,
+            Adapters(self.stage, self.esp, self.chats, self.clock, self._sleep, self._routed),
             bot_username="loadshed_demo_bot",
         )
 

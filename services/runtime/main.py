@@ -19,7 +19,7 @@ from services.bot.logic import handle_update
 from services.bot.updates import Update
 from services.messages import COMMANDS
 from services.ports import UpstreamAuthError, UpstreamError
-from services.runtime.app import Runtime, build_runtime
+from services.runtime.app import Adapters, Runtime, build_runtime
 from services.runtime.config import Config
 from services.runtime.console import ConsoleMessenger, line_to_update
 from services.runtime.instance import InstanceLock
@@ -96,7 +96,8 @@ def _run_locked(
     use_telegram = bool(config.telegram_bot_token) and not console
     client, username = prepare_telegram(config, delete_webhook) if use_telegram else (None, None)
     messenger = None if use_telegram else ConsoleMessenger()
-    runtime = build_runtime(config, messenger=messenger, bot_username=username, owner=lock.owner, stop=stop)
+    adapters = Adapters(messenger=messenger)
+    runtime = build_runtime(config, adapters, bot_username=username, owner=lock.owner, stop=stop)
     named, poller = loops(runtime, stop, client)
     if client is None and isinstance(messenger, ConsoleMessenger) and (console or (stdin or sys.stdin).isatty()):
         named.append(("console", lambda: _stdin_reader(runtime, messenger, stop, stdin or sys.stdin)))

@@ -194,6 +194,21 @@ class FakeBotApi:
             time.sleep(self.chaos.late_seconds if self.chaos else 0)  # delivered; the answer is late
         return status, body
 
+    def _refusal(self, method: str, payload: dict[str, Any], chat_id: int) -> tuple[int, dict[str, Any]] | None:
+        """The error body this chat gets whatever the rate: bad request, blocked, gone, migrated."""
+        if method == "sendMessage" and not payload.get("text"):
+            return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
+        named = {**dict.fromkeys(self.blocked, "sendMessage-403-blocked.json")}
+        named |= dict.fromkeys(self.gone, "sendMessage-400-chat-not-found.json")
+        named |= self.answers
+        if chat_id in named:
+            body = _fixture(named[chat_id])
+            return int(body["error_code"]), body
+        if chat_id in self.migrated:
+            body = _fixture("sendMessage-400-migrated.json")
+            return 400, {**body, "parameters": {"migrate_to_chat_id": self.migrated[chat_id]}}
+        return None
+
     def _send_now(self, method: str, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         chat_id = int(payload.get("chat_id", 0))
         with self._lock:
@@ -202,18 +217,9 @@ class FakeBotApi:
             fault = self._chaos()
             if isinstance(fault, tuple):
                 return fault
-            if method == "sendMessage" and not payload.get("text"):
-                return 400, {"ok": False, "error_code": 400, "description": "Bad Request: message text is empty"}
-            if chat_id in self.blocked:
-                return 403, _fixture("sendMessage-403-blocked.json")
-            if chat_id in self.gone:
-                return 400, _fixture("sendMessage-400-chat-not-found.json")
-            if chat_id in self.answers:
-                body = _fixture(self.answers[chat_id])
-                return int(body["error_code"]), body
-            if chat_id in self.migrated:
-                body = _fixture("sendMessage-400-migrated.json")
-                return 400, {**body, "parameters": {"migrate_to_chat_id": self.migrated[chat_id]}}
+            refused = self._refusal(method, payload, chat_id)
+            if refused is not None:
+                return refused
             forced = bool(self.force_429)
             wait = self._limit(chat_id)
             if wait is not None:
