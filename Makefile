@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck contract pytest browser catalog demo bench checkov package format clean
+.PHONY: run test lint typecheck layers contract pytest browser catalog demo bench checkov package format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "loadshed needs Python >= 3.11")'
@@ -20,7 +20,7 @@ run: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/loadshed demo
 
-test: lint typecheck contract pytest
+test: lint typecheck layers contract pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -28,6 +28,10 @@ lint: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
+
+# the layers as import contracts (pyproject.toml [tool.importlinter])
+layers: $(STAMP)
+	$(BIN)/lint-imports
 
 contract: $(STAMP)
 	$(BIN)/loadshed schemas check

@@ -18,7 +18,7 @@ from typing import Any
 
 from schemas import RefreshCompleted, RefreshFailed, RefreshRequested, parse_detail
 from services import messages
-from services.bootstrap import Container
+from services.container import Container
 from services.domain.areas import is_stale
 from services.notifier.fanout import FanOutPlan, FanOutRuntime, fan_out
 from services.relay import relay
