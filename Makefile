@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck layers contract pytest browser catalog demo bench checkov package format clean
+.PHONY: run test lint typecheck layers contract pytest browser catalog demo bench checkov mutate package format clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "loadshed needs Python >= 3.11")'
@@ -54,6 +54,12 @@ pytest: $(STAMP) browser
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# mutation testing of services/domain (pyproject [tool.mutmut]); fails below 90% killed
+mutate: $(STAMP)
+	test -x $(BIN)/mutmut || $(BIN)/python -m pip install --quiet "mutmut>=3.3"
+	rm -rf mutants && $(BIN)/mutmut run >/dev/null 2>&1; $(BIN)/mutmut export-cicd-stats >/dev/null
+	$(BIN)/python -m tests.domain.mutation_score mutants/mutmut-cicd-stats.json
 
 # checkov (in its own venv: it pins many libraries) on the program's resource graph as a Terraform
 # plan; fails on any finding not justified in README.md's Security notes.
