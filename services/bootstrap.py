@@ -63,9 +63,11 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     from services.adapters.dynamodb_store import DynamoDBStore
     from services.adapters.esk_factory import stage_source_and_timetables
     from services.adapters.eventbridge import EventBridgePublisher
+    from services.lambda_support import configure_logging
     from services.upstream_health import record_quota
 
     env = os.environ if env is None else env
+    configure_logging()  # once per cold start: Lambda's handler, our level and correlation id
     secrets = _SsmSecrets(boto3.client("ssm"))
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
     # read at the first ESP request, not at cold start (only functions handed the param can read it)

@@ -7,6 +7,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timezone
 
 _correlation: contextvars.ContextVar[str] = contextvars.ContextVar("correlation_id", default="")
 
@@ -29,9 +30,11 @@ class CorrelationFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object a line: ISO time with its zone, level, logger, message, correlation id."""
+
     def format(self, record: logging.LogRecord) -> str:
         data = {
-            "time": self.formatTime(record),
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
             "msg": record.getMessage(),
@@ -40,6 +43,15 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
         return json.dumps(data)
+
+
+def attach(logger: logging.Logger | None = None) -> None:
+    """Put the correlation id on every record the logger's handlers emit (Lambda's own handler
+    included), once: a handler that already has the filter is left alone."""
+    root = logger or logging.getLogger()
+    for handler in root.handlers:
+        if not any(isinstance(f, CorrelationFilter) for f in handler.filters):
+            handler.addFilter(CorrelationFilter())
 
 
 def configure(level: str = "INFO", fmt: str = "text") -> None:
