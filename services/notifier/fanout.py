@@ -19,28 +19,26 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
-from typing import Protocol
 
-from schemas import Event, FanOutPaused
-from schemas.events import NotificationKind
+from schemas import FanOutPaused
 from services.chats import deactivate_chat, in_quiet_hours, migrate_chat
+from services.notifier.fanout_plan import (  # re-exported: the fan-out's vocabulary
+    FanOutBusyError,
+    FanOutPlan,
+    FanOutResult,
+    FanOutRuntime,
+    FanOutStore,
+)
 from services.notifier.progress import DONE, Progress, summaries
 from services.ports import (
     ChatMigratedError,
     ChatSettings,
-    ChatStore,
     ChatUnavailableError,
-    Clock,
     KeyValueStore,
     MessageRejectedError,
-    Messenger,
     MessengerUnavailableError,
-    OutboxStore,
     RateLimitedError,
-    SubscriptionStore,
 )
 
 log = logging.getLogger("loadshed.notifier")
@@ -52,50 +50,16 @@ OUTAGE_RUN = 12
 """Failures in a row, with no success between, that mean Telegram is down (not one chat)."""
 
 
-class FanOutBusyError(RuntimeError):
-    """Another run holds this fact's (or region's) lease; the delivery is retried later."""
-
-
-class FanOutStore(SubscriptionStore, ChatStore, KeyValueStore, OutboxStore, Protocol):
-    """What a fan-out needs of the store."""
-
-
-@dataclass
-class FanOutResult:
-    sent: list[int] = field(default_factory=list)
-    failed: list[int] = field(default_factory=list)
-    skipped_done: bool = False
-    paused: bool = False
-    superseded: bool = False
-    retried: int = 0
-
-
-@dataclass
-class FanOutPlan:
-    """One fact to tell: what, to whom, and how to know it is still the newest."""
-
-    kind: NotificationKind
-    fact_key: str
-    recipients: Sequence[int]
-    compose: Callable[[int], str]
-    cause: Event | None
-    settings: Mapping[int, ChatSettings] | None = None
-    current: Callable[[], bool] | None = None
-    serial_key: str | None = None
-
-
-@dataclass
-class FanOutRuntime:
-    """How to tell it: the adapters and the run's limits."""
-
-    store: FanOutStore
-    messenger: Messenger
-    clock: Clock
-    time_left: Callable[[], float] | None = None
-    reserve_seconds: float = 20.0
-    checkpoint_every: int = 1
-    workers: int = 1
-    retry_delay: float = 1.0
+__all__ = [
+    "FanOut",
+    "FanOutBusyError",
+    "FanOutPlan",
+    "FanOutResult",
+    "FanOutRuntime",
+    "FanOutStore",
+    "fan_out",
+    "state_of",
+]
 
 
 def fan_out(plan: FanOutPlan, run: FanOutRuntime) -> FanOutResult:

@@ -16,7 +16,7 @@ from schemas import Event, NotificationFailed, NotificationSent
 from services.ports import Clock
 
 if TYPE_CHECKING:
-    from services.notifier.fanout import FanOutPlan, FanOutResult
+    from services.notifier.fanout_plan import FanOutPlan, FanOutResult
 
 DONE = "done"
 
