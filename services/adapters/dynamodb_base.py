@@ -1,7 +1,5 @@
 """`DynamoDBStore`'s shared part: the table, its key design, item helpers and transactions.
 
-The Store port on one DynamoDB table (on-demand, TTL on `ttl`).
-
 Key design (pk / sk; GSI1 = gsi1pk / gsi1sk):
 
 | item | pk | sk | notes |

@@ -1,23 +1,6 @@
-"""`DynamoDBStore`: the Store port on one DynamoDB table (on-demand, TTL on `ttl`).
-
-Key design (pk / sk; GSI1 = gsi1pk / gsi1sk):
-
-| item | pk | sk | notes |
-| --- | --- | --- | --- |
-| stage of a region | `STAGE#<region>` | `STAGE` | `version` guards the conditional transition |
-| outbox entry | `OUTBOX` | `<ns-time>#<event_id>` | `lease_until` while a relay publishes it |
-| area timetable | `AREA#<id>` | `TIMETABLE` | all stages as fetched |
-| area schedule | `AREA#<id>` | `SCHEDULE` | hash, slots, coverage; optimistic on the previous hash |
-| subscription | `CHAT#<chat>` | `SUB#<area>` | GSI1: `AREA#<area>` / `CHAT#<chat>` → subscribers by area |
-| chat area count | `CHAT#<chat>` | `COUNT` | enforces the per-chat limit in the same transaction |
-| area subscriber count | `AREAS` | `<area>` | `n > 0` → area is subscribed (no scan to list areas) |
-| chat settings | `CHAT#<chat>` | `SETTINGS` | reminder lead, quiet hours (copied onto the chat's subscriptions) |
-| claim (send-once, dedupe) | `CLAIM#<key>` | `CLAIM` | `expires_at`; `ttl` lets DynamoDB expire it |
-| value (cursor, offset, quota) | `KV#<key>` | `KV` | optional `ttl` |
-
-State and its events are written in one `TransactWriteItems` (state + outbox rows), so a crash
-can never record a change without the event that announces it. The outbox partition is small
-(rows live seconds); at much higher volume it would be sharded.
+"""`DynamoDBStore`: the Store port on one DynamoDB table (on-demand, TTL on `ttl`), its parts by
+concern (stage and outbox, timetables, subscriptions and settings, claims and values) over the
+key design and item helpers in `dynamodb_base` (whose docstring has the table of items).
 """
 
 from __future__ import annotations
