@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -158,7 +159,7 @@ def simulate(
             Config(db=str(Path(tmp) / "c.db"), poll_seconds=poll_minutes * 60.0),
             Adapters(stage_source=stage, timetables=esp, messenger=tg, clock=clock, store=store),
         )
-        rt.container.settings["env"]["LOADSHED_FANOUT_CHECKPOINT"] = str(checkpoint_every)  # as deployed
+        rt.container.config = replace(rt.container.config, fanout_checkpoint=checkpoint_every)  # as deployed
         for chat in range(1, subscribers + 1):
             area = f"area-{chat % areas}"
             store.inner.add_subscription(SubscriptionRecord(chat, area, area), [])

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.container import ConfigError, Container, SystemClock
 from services.ports import Clock, Messenger, Publisher, StageSource, Store, TimetableSource
+from services.settings import ServiceSettings
 
 __all__ = ["ConfigError", "Container", "SystemClock", "build", "container", "for_aws", "install", "secret"]
 
@@ -24,14 +25,24 @@ def build(
     timetables: TimetableSource | None = None,
     clock: Clock | None = None,
     settings: Mapping[str, Any] | None = None,
-    messenger: Messenger | None = None,
-    messenger_factory: Callable[[], Messenger] | None = None,
+    messenger: Messenger | Callable[[], Messenger] | None = None,
+    config: ServiceSettings | None = None,
 ) -> Container:
-    """Wire a container from ports. Give either a ready `messenger` or a `messenger_factory`."""
+    """Wire a container from ports. `messenger` is a ready messenger, or a factory called on first
+    use (so services that never send never need the Telegram token)."""
+    ready = messenger if messenger is None or hasattr(messenger, "send_text") else None
+    factory = None if ready is not None or messenger is None else messenger
     container = Container(
-        store, publisher, clock or SystemClock(), stage_source, timetables, dict(settings or {}), messenger_factory
+        store,
+        publisher,
+        clock or SystemClock(),
+        stage_source,
+        timetables,
+        dict(settings or {}),
+        factory,  # type: ignore[arg-type]
     )
-    container._messenger = messenger
+    container._messenger = ready  # type: ignore[assignment]
+    container.config = config or ServiceSettings()
     return container
 
 
@@ -67,6 +78,7 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     from services.upstream_health import record_quota
 
     env = os.environ if env is None else env
+    config = ServiceSettings.from_env(env)  # typed once; handlers read c.config
     configure_logging()  # once per cold start: Lambda's handler, our level and correlation id
     secrets = _SsmSecrets(boto3.client("ssm"))
     esp_token_param = env.get("ESKOMSEPUSH_TOKEN_PARAM", "").strip()
@@ -92,7 +104,7 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
 
         # containers run side by side (no reserved concurrency): the global rate is shared via the table
         slots = DynamoSendSlots(dynamodb, _require(env, "LOADSHED_TABLE"))
-        limiter = RateLimiter(float(env.get("LOADSHED_SEND_RATE", "25")), shared=slots)
+        limiter = RateLimiter(config.send_rate, shared=slots)
         return LimitedMessenger(telegram(), limiter)
 
     def whoami() -> str | None:
@@ -105,7 +117,8 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
         stage_source=stage_source,
         timetables=timetables,
         settings={"secrets": secrets, "env": dict(env), "whoami": whoami},
-        messenger_factory=messenger,
+        messenger=messenger,
+        config=config,
     )
 
 

@@ -8,11 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from services.ports import Clock, Messenger, Publisher, StageSource, Store, TimetableSource
+from services.ports import Clock, ConfigError, Messenger, Publisher, StageSource, Store, TimetableSource
+from services.settings import ServiceSettings
 
-
-class ConfigError(ValueError):
-    """A required setting is missing or malformed."""
+__all__ = ["ConfigError", "Container", "SystemClock"]
 
 
 class SystemClock:
@@ -30,6 +29,8 @@ class Container:
     settings: dict[str, Any] = field(default_factory=dict)
     messenger_factory: Callable[[], Messenger] | None = None
     _messenger: Messenger | None = None
+    config: ServiceSettings = field(default_factory=ServiceSettings)
+    """The services' typed configuration (AWS: from the environment; embedded: from `Config`)."""
 
     def messenger(self) -> Messenger:
         """The (rate-limited) messenger, created on first use: services that never send never need a token."""

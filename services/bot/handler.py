@@ -12,11 +12,11 @@ from services.bot.webhook import MAX_BODY, TOO_LARGE, UNAUTHORIZED, authorized, 
 
 def deps() -> BotDeps:
     c = bootstrap.container()
-    env = c.settings.get("env", {})
-    admins = frozenset(int(x) for x in str(env.get("LOADSHED_ADMIN_CHATS", "")).replace(",", " ").split() if x)
     whoami = c.settings.get("whoami")
-    configured = env.get("TELEGRAM_BOT_USERNAME") or None
-    return BotDeps(c.store, c.messenger(), c.publisher, c.clock, c.timetables, configured, admins, whoami)
+    config = c.config
+    return BotDeps(
+        c.store, c.messenger(), c.publisher, c.clock, c.timetables, config.bot_username, config.admin_chats, whoami
+    )
 
 
 def handle(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

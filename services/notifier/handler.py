@@ -14,10 +14,10 @@ from services.notifier.logic import NotifierDeps, on_fan_out_paused, on_schedule
 def deps(context: Any = None) -> NotifierDeps:
     c = bootstrap.container()
     time_left = (lambda: context.get_remaining_time_in_millis() / 1000) if context is not None else None
-    env = c.settings.get("env", {})
-    every = int(env.get("LOADSHED_FANOUT_CHECKPOINT") or 1)
-    workers = int(env.get("LOADSHED_SEND_WORKERS") or 4)
-    return NotifierDeps(c.store, c.messenger(), c.publisher, c.clock, time_left, max(every, 1), max(workers, 1))
+    config = c.config
+    return NotifierDeps(
+        c.store, c.messenger(), c.publisher, c.clock, time_left, config.fanout_checkpoint, config.send_workers
+    )
 
 
 def handle(event: Any, context: Any = None) -> dict[str, Any]:

@@ -5,6 +5,10 @@ from __future__ import annotations
 from services.ports.records import GoneReason
 
 
+class ConfigError(ValueError):
+    """A required setting is missing or malformed."""
+
+
 class UpstreamError(RuntimeError):
     """An upstream (Eskom, EskomSePush, Telegram) did not give a usable answer."""
 

@@ -13,7 +13,6 @@ _CACHE: dict[str, Any] = {}  # timetables kept across invocations of one contain
 
 def handle(event: Any, context: Any = None) -> dict[str, Any]:
     c = bootstrap.container()
-    every = int(c.settings.get("env", {}).get("LOADSHED_FANOUT_CHECKPOINT") or 1)
-    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock, max(every, 1), _CACHE)
+    deps = ReminderDeps(c.store, c.messenger(), c.publisher, c.clock, c.config.fanout_checkpoint, _CACHE)
     report: ReminderReport = dispatch(event, {}, {"remind": lambda: remind(deps)})
     return {"sent": len(report.sent), "failed": len(report.failed)}

@@ -35,6 +35,7 @@ from services.runtime.deliveries import DeliveryQueue
 from services.runtime.inbox import Inbox
 from services.runtime.scheduler import Scheduler
 from services.runtime.workflow import Execution, WorkflowRunner
+from services.settings import ServiceSettings
 from services.topology import TOPOLOGY, WorkflowStep
 from services.upstream_health import record_quota
 
@@ -232,7 +233,6 @@ def build_runtime(
     stage_source, timetables, interactive = _upstreams(config, store, given)
     messenger = given.messenger or _messenger(config)
     bus = LocalBus(queue, clock, on_routed=given.on_routed)
-    env = {"LOADSHED_AREAS_OF_INTEREST": ",".join(config.areas_of_interest), "LOADSHED_SEND_WORKERS": "8"}
     container = bootstrap.build(
         store=store,
         publisher=bus,
@@ -240,7 +240,13 @@ def build_runtime(
         timetables=timetables,
         clock=clock,
         messenger=messenger,
-        settings={"env": env, "owner": owner},
+        settings={"owner": owner},
+        config=ServiceSettings(
+            admin_chats=frozenset(config.admin_chats),
+            areas_of_interest=config.areas_of_interest,
+            send_workers=8,
+            send_rate=config.send_rate,
+        ),
     )
     bootstrap.install(container)
     runner = WorkflowRunner(TOPOLOGY.workflows[0], _run_step, bus, sleep=_stoppable(given.sleep, stop))

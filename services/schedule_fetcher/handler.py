@@ -12,14 +12,7 @@ from services.schedule_fetcher.logic import FetcherDeps, FetchReport, daily, on_
 
 def deps() -> FetcherDeps:
     c = bootstrap.container()
-    interest = str(c.settings.get("env", {}).get("LOADSHED_AREAS_OF_INTEREST", ""))
-    return FetcherDeps(
-        c.store,
-        c.publisher,
-        c.clock,
-        c.timetables,
-        areas_of_interest=tuple(a for a in interest.replace(",", " ").split() if a),
-    )
+    return FetcherDeps(c.store, c.publisher, c.clock, c.timetables, areas_of_interest=c.config.areas_of_interest)
 
 
 def _summary(report: FetchReport) -> dict[str, Any]:
