@@ -10,13 +10,15 @@ from datetime import datetime
 from services.ports import KeyValueStore, Quota
 
 
-def note_upstream(store: KeyValueStore, name: str, ok: bool, log: logging.Logger, detail: str = "") -> bool:
+def note_upstream(
+    store: KeyValueStore, name: str, ok: bool, log: logging.Logger, now: datetime, detail: str = ""
+) -> bool:
     """Record `name`'s health; logs and returns True only when it changed."""
     key = f"upstream:{name}"
     state = "up" if ok else "down"
-    if (store.get_value(key) or "up") == state:
+    if (store.get_value(key, now=now) or "up") == state:
         return False
-    store.put_value(key, state)
+    store.put_value(key, state, now=now)
     if ok:
         log.info("upstream %s is answering again", name)
     else:

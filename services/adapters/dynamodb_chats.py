@@ -16,9 +16,9 @@ from services.adapters.dynamodb_base import (
     _ser,
     _subscription,
 )
+from services.adapters.store_rules import within_limit
 from services.ports import (
     ChatSettings,
-    SubscriptionLimitError,
     SubscriptionRecord,
 )
 
@@ -65,7 +65,7 @@ class SubscriptionsSettings(DynamoDBBase):
         if reasons and reasons[0] == "ConditionalCheckFailed":
             return False
         if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
-            raise SubscriptionLimitError(f"chat {sub.chat_id} already follows {limit} areas")
+            within_limit(sub.chat_id, limit, limit)  # the counter's condition refused: the chat is at the limit
         raise RuntimeError(f"subscription transaction cancelled: {reasons}")
 
     def remove_subscription(self, chat_id: int, area_id: str, outbox: Sequence[Event]) -> bool:

@@ -5,7 +5,7 @@ key design and item helpers in `dynamodb_base` (whose docstring has the table of
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -20,6 +20,7 @@ from services.adapters.dynamodb_base import (
 )
 from services.adapters.dynamodb_chats import SubscriptionsSettings
 from services.adapters.dynamodb_state import StageOutboxTimetables
+from services.adapters.store_rules import expired, expires_at
 
 __all__ = ["GSI1", "KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "DynamoDBStore", "create_table"]
 
@@ -44,19 +45,16 @@ class KeyValues(DynamoDBBase):
     def release(self, key: str) -> None:
         self._c.delete_item(TableName=self.table, Key=_item(pk=f"CLAIM#{key}", sk="CLAIM"))
 
-    def get_value(self, key: str, now: datetime | None = None) -> str | None:
+    def get_value(self, key: str, *, now: datetime) -> str | None:
         item = self._get(f"KV#{key}", "KV")
-        if item is None:
-            return None
-        moment = (now or datetime.now(timezone.utc)).timestamp()
-        if "expires_at" in item and float(item["expires_at"]) <= moment:
+        if item is None or expired(float(item["expires_at"]) if "expires_at" in item else None, now):
             return None
         return str(item["value"])
 
-    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, now: datetime | None = None) -> None:
+    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, *, now: datetime) -> None:
         extra: dict[str, Any] = {}
-        if ttl_seconds:
-            expires = (now or datetime.now(timezone.utc)).timestamp() + ttl_seconds
+        expires = expires_at(now, ttl_seconds)
+        if expires is not None:
             extra = {"expires_at": expires, TTL_ATTRIBUTE: int(expires) + 1}
         self._c.put_item(TableName=self.table, Item=_item(pk=f"KV#{key}", sk="KV", value=value, **extra))
 

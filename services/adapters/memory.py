@@ -6,7 +6,7 @@ import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from schemas import Event
 from schemas.events import Region
@@ -18,12 +18,12 @@ from services.adapters.fakes import (
     ScriptedStageSource,
     Sent,
 )
+from services.adapters.store_rules import expired, expires_at, within_limit
 from services.ports import (
     ChatSettings,
     OutboxItem,
     ScheduleRecord,
     StageRecord,
-    SubscriptionLimitError,
     SubscriptionRecord,
     Timetable,
 )
@@ -52,7 +52,7 @@ class InMemoryStore:
         self._subs: dict[tuple[int, str], SubscriptionRecord] = {}
         self._settings: dict[int, ChatSettings] = {}
         self._claims: dict[str, datetime] = {}
-        self._values: dict[str, tuple[str, datetime | None]] = {}
+        self._values: dict[str, tuple[str, float | None]] = {}
 
     def _enqueue(self, events: Sequence[Event]) -> None:
         for event in events:
@@ -119,8 +119,7 @@ class InMemoryStore:
         with self._lock:
             if (sub.chat_id, sub.area_id) in self._subs:
                 return False
-            if len(self.chat_subscriptions(sub.chat_id)) >= limit:
-                raise SubscriptionLimitError(f"chat {sub.chat_id} already follows {limit} areas")
+            within_limit(sub.chat_id, len(self.chat_subscriptions(sub.chat_id)), limit)
             self._subs[(sub.chat_id, sub.area_id)] = sub
             self._enqueue(outbox)
             return True
@@ -171,15 +170,11 @@ class InMemoryStore:
         with self._lock:
             self._claims.pop(key, None)
 
-    def get_value(self, key: str, now: datetime | None = None) -> str | None:
+    def get_value(self, key: str, *, now: datetime) -> str | None:
         found = self._values.get(key)
-        if found is None:
+        if found is None or expired(found[1], now):
             return None
-        value, expires = found
-        if expires is not None and expires <= (now or datetime.now(timezone.utc)):
-            return None
-        return value
+        return found[0]
 
-    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, now: datetime | None = None) -> None:
-        expires = (now or datetime.now(timezone.utc)) + timedelta(seconds=ttl_seconds) if ttl_seconds else None
-        self._values[key] = (value, expires)
+    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, *, now: datetime) -> None:
+        self._values[key] = (value, expires_at(now, ttl_seconds))

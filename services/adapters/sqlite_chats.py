@@ -9,9 +9,9 @@ from dataclasses import asdict
 
 from schemas import Event
 from services.adapters.sqlite_base import SQLiteBase
+from services.adapters.store_rules import within_limit
 from services.ports import (
     ChatSettings,
-    SubscriptionLimitError,
     SubscriptionRecord,
 )
 
@@ -26,8 +26,7 @@ class SubscriptionsSettings(SQLiteBase):
             if exists:
                 return False
             count = db.execute("SELECT COUNT(*) FROM subscriptions WHERE chat_id = ?", (sub.chat_id,)).fetchone()[0]
-            if count >= limit:
-                raise SubscriptionLimitError(f"chat {sub.chat_id} already follows {limit} areas")
+            within_limit(sub.chat_id, int(count), limit)
             db.execute(
                 "INSERT INTO subscriptions (chat_id, area_id, area_name, remind_minutes, quiet_start, quiet_end) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

@@ -5,7 +5,7 @@ one shared connection (`sqlite_base`)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 
 from services.adapters.sqlite_base import (
     MIGRATIONS,
@@ -20,6 +20,7 @@ from services.adapters.sqlite_base import (
 )
 from services.adapters.sqlite_chats import SubscriptionsSettings
 from services.adapters.sqlite_state import StageOutboxTimetables
+from services.adapters.store_rules import expired, expires_at
 
 __all__ = [
     "MIGRATIONS",
@@ -62,18 +63,14 @@ class KeyValues(SQLiteBase):
         with self._tx() as db:
             db.execute("DELETE FROM claims WHERE key = ?", (key,))
 
-    def get_value(self, key: str, now: datetime | None = None) -> str | None:
+    def get_value(self, key: str, *, now: datetime) -> str | None:
         rows = self._query("SELECT value, expires_at FROM kv WHERE key = ?", key)
-        if not rows:
+        if not rows or expired(None if rows[0][1] is None else float(str(rows[0][1])), now):
             return None
-        value, expires = rows[0]
-        moment = _ts(now or datetime.now(timezone.utc))
-        if expires is not None and float(str(expires)) <= moment:
-            return None
-        return str(value)
+        return str(rows[0][0])
 
-    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, now: datetime | None = None) -> None:
-        expires = _ts(now or datetime.now(timezone.utc)) + ttl_seconds if ttl_seconds else None
+    def put_value(self, key: str, value: str, ttl_seconds: int | None = None, *, now: datetime) -> None:
+        expires = expires_at(now, ttl_seconds)
         with self._tx() as db:
             db.execute(
                 "INSERT INTO kv VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, "

@@ -16,7 +16,6 @@ after a newer one. A short lease, renewed while working, keeps two runs of a fac
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -35,7 +34,6 @@ from services.ports import (
     ChatMigratedError,
     ChatSettings,
     ChatUnavailableError,
-    KeyValueStore,
     MessageRejectedError,
     MessengerUnavailableError,
     RateLimitedError,
@@ -58,7 +56,6 @@ __all__ = [
     "FanOutRuntime",
     "FanOutStore",
     "fan_out",
-    "state_of",
 ]
 
 
@@ -279,15 +276,3 @@ class FanOut:
                 )
             ]
         )
-
-
-def state_of(store: KeyValueStore, fact_key: str) -> dict[str, object] | str | None:
-    """The stored progress of a fact (for tools and tests)."""
-    raw = store.get_value(f"fanout:{fact_key}")
-    if raw is None or raw == DONE:
-        return raw
-    try:
-        value: dict[str, object] = json.loads(raw)
-        return value
-    except ValueError:
-        return raw

@@ -37,7 +37,7 @@ class TelegramPoller:
         self.error: str | None = None
 
     def run(self) -> None:
-        stored = self.bot.store.get_value(OFFSET_KEY)
+        stored = self.bot.store.get_value(OFFSET_KEY, now=self.bot.clock.now())
         offset = int(stored) if stored else None
         failing = False
         while not self.stop.is_set():
@@ -65,6 +65,6 @@ class TelegramPoller:
                 rows.append((update.update_id, chat_of(raw), json.dumps(raw)))
             self.inbox.receive(rows)  # durable before the offset moves past them
             offset = updates[-1].update_id + 1
-            self.bot.store.put_value(OFFSET_KEY, str(offset))
+            self.bot.store.put_value(OFFSET_KEY, str(offset), now=self.bot.clock.now())
             self.received += len(updates)
             self.on_received()

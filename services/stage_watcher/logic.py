@@ -38,10 +38,10 @@ def poll(
     try:
         reading = source.current()
     except UpstreamUnavailableError as exc:
-        note_upstream(store, source.name, False, log, str(exc))
+        note_upstream(store, source.name, False, log, clock.now(), str(exc))
         relay(store, publisher, clock)
         raise
-    note_upstream(store, source.name, True, log)
+    note_upstream(store, source.name, True, log, clock.now())
     recorded: list[StageChanged] = []
     for observed in reading.regions:
         current = store.get_stage(observed.region)

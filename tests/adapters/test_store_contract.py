@@ -175,10 +175,10 @@ def test_concurrent_claim_has_one_winner(store):
 
 
 def test_values_with_ttl(store):
-    assert store.get_value("offset") is None
-    store.put_value("offset", "41")
-    store.put_value("offset", "42")
-    assert store.get_value("offset") == "42"
+    assert store.get_value("offset", now=NOW) is None
+    store.put_value("offset", "41", now=NOW)
+    store.put_value("offset", "42", now=NOW)
+    assert store.get_value("offset", now=NOW + timedelta(days=365)) == "42"  # no ttl: never expires
     store.put_value("cache", "x", ttl_seconds=60, now=NOW)
     assert store.get_value("cache", now=NOW + timedelta(seconds=30)) == "x"
     assert store.get_value("cache", now=NOW + timedelta(seconds=90)) is None

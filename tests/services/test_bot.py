@@ -119,7 +119,7 @@ def test_subscribe_validation_limit_and_unsubscribe():
     assert "already follow" in bot.say(f"/subscribe {OBS}")
     for i in range(9):
         bot.store.add_subscription(SubscriptionRecord(CHAT, f"x-{i}", f"X{i}"), [])
-    bot.store.put_value("area:y-1", "Y")
+    bot.store.put_value("area:y-1", "Y", now=NOW)
     assert "10 areas already" in bot.say("/subscribe y-1")
     assert bot.esp.calls == ["nope-1", OBS]
     assert "Which area" in bot.say("/unsubscribe")

@@ -233,10 +233,10 @@ def test_batched_checkpoints_write_less_and_still_resume_exactly_after_an_except
     writes = {"n": 0}
     put = w.store.put_value
 
-    def counting_put(key, value, ttl_seconds=None, now=None):
+    def counting_put(key, value, ttl_seconds=None, *, now):
         if key.startswith("fanout:"):
             writes["n"] += 1
-        put(key, value, ttl_seconds, now)
+        put(key, value, ttl_seconds, now=now)
 
     w.store.put_value = counting_put  # type: ignore[method-assign]
     sends = {"n": 0}
