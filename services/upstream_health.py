@@ -7,6 +7,7 @@ import json
 import logging
 from datetime import datetime
 
+from services import keys
 from services.ports import KeyValueStore, Quota
 
 
@@ -14,7 +15,7 @@ def note_upstream(
     store: KeyValueStore, name: str, ok: bool, log: logging.Logger, now: datetime, detail: str = ""
 ) -> bool:
     """Record `name`'s health; logs and returns True only when it changed."""
-    key = f"upstream:{name}"
+    key = keys.upstream(name)
     state = "up" if ok else "down"
     if (store.get_value(key, now=now) or "up") == state:
         return False
@@ -26,7 +27,7 @@ def note_upstream(
     return True
 
 
-QUOTA_KEY = "quota:eskomsepush"
+QUOTA_KEY = keys.ESP_QUOTA
 
 
 def record_quota(store: KeyValueStore, quota: Quota) -> None:

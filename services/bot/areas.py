@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import datetime
 
 from schemas import OutageSlot, SubscriptionChanged
-from services import messages
-from services.bot.deps import DAY, BotDeps, area_key, nearby_key, pick_key, say, search_key
+from services import keys, messages
+from services.bot.deps import DAY, BotDeps, say
 from services.bot.parse import Command
 from services.bot.updates import Location
 from services.domain.areas import AREA_ID, region_of_area
@@ -42,8 +42,8 @@ def short_id(area_id: str) -> str:
 
 def remember_area(deps: BotDeps, area_id: str, name: str) -> None:
     now = deps.clock.now()
-    deps.store.put_value(area_key(area_id), name, ttl_seconds=30 * DAY, now=now)
-    deps.store.put_value(pick_key(short_id(area_id)), json.dumps([area_id, name]), ttl_seconds=7 * DAY, now=now)
+    deps.store.put_value(keys.area_name(area_id), name, ttl_seconds=30 * DAY, now=now)
+    deps.store.put_value(keys.pick(short_id(area_id)), json.dumps([area_id, name]), ttl_seconds=7 * DAY, now=now)
 
 
 def area_name(deps: BotDeps, area_id: str) -> str | None:
@@ -51,11 +51,11 @@ def area_name(deps: BotDeps, area_id: str) -> str | None:
     tt = deps.store.get_timetable(area_id)
     if tt is not None:
         return tt.name
-    return deps.store.get_value(area_key(area_id), now=deps.clock.now())
+    return deps.store.get_value(keys.area_name(area_id), now=deps.clock.now())
 
 
 def picked(deps: BotDeps, sid: str) -> tuple[str, str] | None:
-    raw = deps.store.get_value(pick_key(sid), now=deps.clock.now())
+    raw = deps.store.get_value(keys.pick(sid), now=deps.clock.now())
     if not raw:
         return None
     area_id, name = json.loads(raw)
@@ -127,7 +127,7 @@ def _cached_hits(deps: BotDeps, chat_id: int, key: str, ask: Callable[[], list[A
     cached = deps.store.get_value(key, now=now)
     if cached is not None:
         return list(json.loads(cached))
-    if not deps.store.claim(f"rate:search:{chat_id}", now, LOOKUP_SECONDS):
+    if not deps.store.claim(keys.lookup_rate(chat_id), now, LOOKUP_SECONDS):
         return Reply.search_wait.format(seconds=LOOKUP_SECONDS)
     try:
         found = ask()
@@ -146,7 +146,7 @@ def cmd_search(cmd: Command, deps: BotDeps) -> None:
     if deps.timetables is None:
         return say(deps, cmd.chat_id, Reply.search_disabled)
     source = deps.timetables
-    hits = _cached_hits(deps, cmd.chat_id, search_key(text), lambda: source.search(text))
+    hits = _cached_hits(deps, cmd.chat_id, keys.search(text), lambda: source.search(text))
     if isinstance(hits, str):
         return say(deps, cmd.chat_id, hits)
     if not hits:
@@ -167,7 +167,7 @@ def on_location(chat_id: int, where: Location, deps: BotDeps) -> None:
     if deps.timetables is None:
         return say(deps, chat_id, Reply.search_disabled)
     source, lat, lon = deps.timetables, where.latitude, where.longitude
-    hits = _cached_hits(deps, chat_id, nearby_key(lat, lon), lambda: source.nearby(lat, lon))
+    hits = _cached_hits(deps, chat_id, keys.nearby(lat, lon), lambda: source.nearby(lat, lon))
     if isinstance(hits, str):
         return say(deps, chat_id, hits)
     if not hits:
@@ -178,16 +178,16 @@ def on_location(chat_id: int, where: Location, deps: BotDeps) -> None:
 def _look_up(deps: BotDeps, chat_id: int, area_id: str) -> str | None:
     """Ask EskomSePush for an id nobody here has seen: one call, which also brings its timetable."""
     now = deps.clock.now()
-    if deps.timetables is None or deps.store.get_value(f"unknown-area:{area_id}", now=now):
+    if deps.timetables is None or deps.store.get_value(keys.unknown_area(area_id), now=now):
         say(deps, chat_id, Reply.unknown_area.format(id=esc(area_id)))
         return None
-    if not deps.store.claim(f"rate:search:{chat_id}", now, LOOKUP_SECONDS):
+    if not deps.store.claim(keys.lookup_rate(chat_id), now, LOOKUP_SECONDS):
         say(deps, chat_id, Reply.search_wait.format(seconds=LOOKUP_SECONDS))
         return None
     try:
         tt = deps.timetables.area(area_id)
     except (AreaNotFoundError, UpstreamRequestError):
-        deps.store.put_value(f"unknown-area:{area_id}", "1", ttl_seconds=DAY, now=now)
+        deps.store.put_value(keys.unknown_area(area_id), "1", ttl_seconds=DAY, now=now)
         say(deps, chat_id, Reply.unknown_area.format(id=esc(area_id)))
         return None
     except UpstreamError as exc:

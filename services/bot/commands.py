@@ -7,7 +7,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 from schemas import RefreshRequested
-from services import messages
+from services import keys, messages
 from services.bot.areas import (
     area_name,
     area_slots,
@@ -116,7 +116,7 @@ def _request_refresh(deps: BotDeps, chat_id: int, scope: str) -> None:
 
 
 def cmd_refresh(cmd: Command, deps: BotDeps) -> None:
-    if not deps.store.claim(f"rate:refresh:{cmd.chat_id}", deps.clock.now(), REFRESH_SECONDS):
+    if not deps.store.claim(keys.refresh_rate(cmd.chat_id), deps.clock.now(), REFRESH_SECONDS):
         return say(deps, cmd.chat_id, Reply.refresh_wait)
     _request_refresh(deps, cmd.chat_id, "chat")
     return say(deps, cmd.chat_id, Reply.refresh_started)

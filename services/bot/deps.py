@@ -6,29 +6,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from services import keys
 from services.ports import Button, Clock, Messenger, Publisher, Store, TimetableSource, UpstreamError
 
 log = logging.getLogger("loadshed.bot")
 DAY = 86400
-USERNAME_KEY = "bot:username"
-
-
-def area_key(area_id: str) -> str:
-    """An area's name, remembered from a search, a lookup or a nearby list."""
-    return f"area:{area_id}"
-
-
-def pick_key(sid: str) -> str:
-    """A button's area (buttons carry a digest: callback data is limited to 64 bytes)."""
-    return f"pick:{sid}"
-
-
-def search_key(text: str) -> str:
-    return f"search:{text.lower()}"
-
-
-def nearby_key(lat: float, lon: float) -> str:
-    return f"nearby:{lat:.3f},{lon:.3f}"
+USERNAME_KEY = keys.USERNAME
 
 
 @dataclass

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from services import keys
 from services.bot.areas import on_location, picked, subscribe, unsubscribe
 from services.bot.commands import COMMANDS, cmd_help
 from services.bot.deps import BotDeps, own_username, say
@@ -33,7 +34,7 @@ class UpdateInProgressError(RuntimeError):
 def handle_update(update: Update, deps: BotDeps) -> bool:
     """Handle one update; False when it was a duplicate or of a kind the bot ignores."""
     now = deps.clock.now()
-    done, lease = f"update-done:{update.update_id}", f"update:{update.update_id}"
+    done, lease = keys.update_done(update.update_id), keys.update_lease(update.update_id)
     if deps.store.get_value(done, now=now):
         log.info("update %s already handled", update.update_id)
         return False

@@ -21,6 +21,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from schemas import FanOutPaused
+from services import keys as store_keys
 from services.chats import deactivate_chat, in_quiet_hours, migrate_chat
 from services.notifier.fanout_plan import (  # re-exported: the fan-out's vocabulary
     FanOutBusyError,
@@ -71,8 +72,8 @@ class FanOut:
         self.result = FanOutResult()
         self.errors: dict[int, tuple[str, bool]] = {}
         keys = [plan.fact_key] + ([plan.serial_key] if plan.serial_key else [])
-        self.leases = [f"fanout-lease:{key}" for key in keys]
-        self.cursor_key = f"fanout:{plan.fact_key}"
+        self.leases = [store_keys.fanout_lease(key) for key in keys]
+        self.cursor_key = store_keys.fanout_progress(plan.fact_key)
         self.renewed = time.monotonic()
         self.failures_in_a_row = 0
         self.unsaved = 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from services import keys
 from services.ports import KeyValueStore, OutboxStore, StageStore, SubscriptionStore
 from services.schedule_fetcher import rejections
 from services.upstream_health import stored_quota
@@ -38,6 +39,6 @@ def status_rows(store: StatusStore, now: datetime) -> list[list[str]]:
             [f"rejected by ESP: {r.area_id}", f"{r.error} (try {r.tries}/3 today; next {r.next_try:%H:%M %Z})"]
             for r in rejected
         ],
-        ["upstream eskom", store.get_value("upstream:eskom", now=now) or "up"],
+        ["upstream eskom", store.get_value(keys.upstream("eskom"), now=now) or "up"],
     ]
     return rows

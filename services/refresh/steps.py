@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from schemas import RefreshCompleted, RefreshFailed, RefreshRequested, parse_detail
-from services import messages
+from services import keys, messages
 from services.container import Container
 from services.domain.areas import is_stale
 from services.notifier.fanout import FanOutPlan, FanOutRuntime, fan_out
@@ -66,7 +66,7 @@ def fetch_stage(ctx: StepContext) -> dict[str, Any]:
     """Claim the request, then poll the stage (may raise UpstreamUnavailableError: retried)."""
     c, req = ctx.container, ctx.request
     execution = str(ctx.state.get("execution", ""))
-    key, owner_key = f"refresh:{req.request_id}", f"refresh-owner:{req.request_id}"
+    key, owner_key = keys.refresh_claim(req.request_id), keys.refresh_owner(req.request_id)
     if c.store.claim(key, c.clock.now(), CLAIM_TTL):
         c.store.put_value(owner_key, execution, ttl_seconds=CLAIM_TTL, now=c.clock.now())
     else:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from schemas import RefreshRequested, from_eventbridge
-from services import bootstrap
+from services import bootstrap, keys
 from services.adapters.esk_factory import stage_source_and_timetables
 from services.adapters.esp import EskomSePushClient
 from services.adapters.http import retrying_session
@@ -108,8 +108,7 @@ class Runtime:
 INTERACTIVE_TIMEOUT = (3.05, 5.0)
 """A person is waiting: one try, five seconds, then "not available right now" (the daily fetch
 keeps the patient timeouts and retries)."""
-LEASE_PREFIXES = ("fanout-lease:", "update:")
-"""Claims that are leases (held while working), not send-once or dedupe markers."""
+LEASE_PREFIXES = keys.LEASE_PREFIXES
 
 
 def recover(store: Store, queue: DeliveryQueue, inbox: Inbox | None = None) -> int:

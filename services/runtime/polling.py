@@ -11,6 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 
+from services import keys
 from services.adapters.telegram import TelegramClient, TelegramConflictError
 from services.bot.deps import BotDeps
 from services.ports import UpstreamAuthError, UpstreamError
@@ -18,7 +19,7 @@ from services.runtime.inbox import Inbox
 from services.runtime.workers import chat_of
 
 log = logging.getLogger("loadshed.polling")
-OFFSET_KEY = "telegram:offset"
+OFFSET_KEY = keys.TELEGRAM_OFFSET
 
 
 class TelegramPoller:

@@ -11,9 +11,10 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from services import keys
 from services.ports import KeyValueStore
 
-PREFIX = "esp-rejected:"
+PREFIX = keys.ESP_REJECTED
 TRIES_PER_DAY = 3
 DAY = timedelta(days=1)
 BACKOFF = DAY / TRIES_PER_DAY
