@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Literal, Protocol
 
-from schemas import Event, ScheduleUpdated, StageChanged, SubscriptionChanged
+from schemas import Event, OutageSlot, ScheduleUpdated, StageChanged, SubscriptionChanged
+from schemas.events import Region
 from services.domain.areas import areas_affected, is_stale, region_of_area
 from services.domain.slots import (
     compute_slots,
@@ -163,6 +164,22 @@ def refresh_area(
         log.info("no stage known yet; %s's schedule waits for the first StageChanged", area_id)
         return
     slots = compute_slots(tt, stage.stage, stage.next_stages, now, since=stage.changed_at)
+    _record(deps, tt, region, stage.stage, slots, trigger, cause, report)
+
+
+def _record(
+    deps: FetcherDeps,
+    tt: Timetable,
+    region: Region,
+    stage: int,
+    slots: list[OutageSlot],
+    trigger: Trigger,
+    cause: Event | None,
+    report: FetchReport,
+) -> None:
+    """Store the schedule (optimistic on the previous hash); announce it when it really changed
+    over the window both versions cover (slots ageing out is not a change)."""
+    now, area_id = deps.clock.now(), tt.area_id
     new_hash, covers = content_hash(slots), coverage_end(tt, now)
     previous = deps.store.get_schedule(area_id)
     if previous is not None and previous.content_hash == new_hash:
@@ -170,22 +187,22 @@ def refresh_area(
     changed = previous is None or not same_in_window(
         slots_from_json(previous.slots_json), slots, now, min(previous.covers_until, covers)
     )
+    chain = cause.caused() if cause else {}
     outbox: list[Event] = []
     if changed:
-        outbox.append(
-            ScheduleUpdated(
-                area_id=area_id,
-                area_name=tt.name,
-                region=region,
-                stage=stage.stage,
-                slots=slots,
-                content_hash=new_hash,
-                stale=tt.stale,
-                trigger=trigger,
-                occurred_at=now,
-                **(cause.caused() if cause else {}),
-            )
+        update = ScheduleUpdated(
+            area_id=area_id,
+            area_name=tt.name,
+            region=region,
+            stage=stage,
+            slots=slots,
+            content_hash=new_hash,
+            stale=tt.stale,
+            trigger=trigger,
+            occurred_at=now,
+            **chain,
         )
+        outbox.append(update)
     record = ScheduleRecord(new_hash, slots_json(slots), covers)
     if deps.store.record_schedule(area_id, record, previous.content_hash if previous else None, outbox) and outbox:
         report.published.append(outbox[0])  # type: ignore[arg-type]
