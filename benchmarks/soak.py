@@ -74,7 +74,7 @@ class Soak:
     def run(self) -> dict[str, object]:
         upstream = self.upstream
         routes: dict[str, Route] = {"/business/2.0/status": upstream.status, "/business/2.0/area": upstream.area}
-        chaos = Chaos(fail_ratio=0.10, late_ratio=0.0025, late_seconds=LATE_SECONDS, burst_every=1500)
+        chaos = Chaos(fail_ratio=0.10, late_ratio=0.0015, late_seconds=LATE_SECONDS, burst_every=1500)
         with LoopbackServer(routes) as server, FakeBotApi(global_rate=30) as api:
             env = {"LOADSHED_SEND_RATE": str(RATE), "LOADSHED_POLL_SECONDS": "1", "LOADSHED_REMIND_SECONDS": "3600"}
             process = Process(self.db, api, server, env)

@@ -42,6 +42,23 @@ class KeyValues(DynamoDBBase):
             raise
         return True
 
+    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+        expires = now.timestamp() + ttl_seconds
+        try:
+            self._c.update_item(
+                TableName=self.table,
+                Key=_item(pk=f"CLAIM#{key}", sk="CLAIM"),
+                UpdateExpression="SET expires_at = :e, #t = :t",
+                ConditionExpression="attribute_exists(pk) AND expires_at > :n",
+                ExpressionAttributeNames={"#t": TTL_ATTRIBUTE},
+                ExpressionAttributeValues=_item(**{":e": expires, ":t": int(expires) + 1, ":n": now.timestamp()}),
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
     def release(self, key: str) -> None:
         self._c.delete_item(TableName=self.table, Key=_item(pk=f"CLAIM#{key}", sk="CLAIM"))
 

@@ -170,6 +170,14 @@ class InMemoryStore:
         with self._lock:
             self._claims.pop(key, None)
 
+    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+        with self._lock:
+            expires = self._claims.get(key)
+            if expires is None or expires <= now:
+                return False
+            self._claims[key] = now + timedelta(seconds=ttl_seconds)
+            return True
+
     def get_value(self, key: str, *, now: datetime) -> str | None:
         found = self._values.get(key)
         if found is None or expired(found[1], now):

@@ -59,6 +59,14 @@ class KeyValues(SQLiteBase):
             taken += db.execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL").rowcount
             return taken
 
+    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+        with self._tx() as db:
+            cur = db.execute(
+                "UPDATE claims SET expires_at = ? WHERE key = ? AND expires_at > ?",
+                (_ts(now) + ttl_seconds, key, _ts(now)),
+            )
+            return cur.rowcount == 1
+
     def release(self, key: str) -> None:
         with self._tx() as db:
             db.execute("DELETE FROM claims WHERE key = ?", (key,))

@@ -116,9 +116,8 @@ class FanOut:
             return
         self.renewed = time.monotonic()
         for lease in self.leases:
-            self.run.store.release(lease)
-            if not self.run.store.claim(lease, self.run.clock.now(), LEASE_SECONDS):
-                raise FanOutBusyError(f"{lease} taken over")
+            if not self.run.store.renew(lease, self.run.clock.now(), LEASE_SECONDS):
+                raise FanOutBusyError(f"{lease} expired and may be taken over: stopping")
 
     def _save(self, progress: Progress, force: bool = False) -> None:
         self.unsaved += 1

@@ -137,6 +137,11 @@ class KeyValueStore(Protocol):
         """Drop a claim early (e.g. a send failed transiently and must be retried)."""
         ...
 
+    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+        """Extend a claim that has not expired (a lease kept while working); False when it has —
+        someone may have taken it over, so the former holder must stop."""
+        ...
+
     def get_value(self, key: str, *, now: datetime) -> str | None:
         """The value, or None when absent or expired at `now` (an explicit clock: never the wall's)."""
         ...

@@ -148,6 +148,15 @@ def test_claims_expire(store):
     assert store.claim("sent:2:x", NOW, 60)
 
 
+def test_a_lease_is_renewed_only_while_it_holds(store):
+    assert store.claim("fanout-lease:f", NOW, 60)
+    assert store.renew("fanout-lease:f", NOW + timedelta(seconds=50), 60)  # now held until +110
+    assert not store.claim("fanout-lease:f", NOW + timedelta(seconds=100), 60)
+    assert not store.renew("fanout-lease:f", NOW + timedelta(seconds=111), 60)  # expired: may be taken
+    assert store.claim("fanout-lease:f", NOW + timedelta(seconds=111), 60)
+    assert not store.renew("never-claimed", NOW, 60)
+
+
 def test_release_and_enqueue(store):
     assert store.claim("lease", NOW, 600)
     store.release("lease")

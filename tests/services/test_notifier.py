@@ -313,3 +313,23 @@ def test_pipelined_sends_through_5xx_deliver_each_chat_once():
         counts = Counter(d.chat_id for d in api.delivered)
     assert sorted(counts) == list(range(1, 101)) and set(counts.values()) == {1}
     assert result.retried == 10 and sorted(result.sent) == list(range(1, 101))
+
+
+def test_a_fan_out_keeps_its_lease_while_working_and_stops_when_it_lost_it(monkeypatch):
+    from services.notifier import fanout
+
+    monkeypatch.setattr(fanout, "RENEW_AFTER", 0.0)  # renew before every send
+    w = World({"a": list(range(1, 11))})
+    on_stage_changed(w.stage_event(), w.deps)
+    assert len(w.tg.sent) == 10
+    w2 = World({"a": list(range(1, 11))})
+    event = w2.stage_event()
+
+    def lease_lost(chat: int) -> None:
+        if chat == 4:  # another run took the fact's lease over (ours had run out)
+            w2.store.release(f"fanout-lease:{stage_fact(event)}")
+
+    w2.tg.on_send = lease_lost
+    with pytest.raises(FanOutBusyError, match="expired"):
+        on_stage_changed(event, w2.deps)
+    assert [s.chat_id for s in w2.tg.sent] == [1, 2, 3, 4]
