@@ -67,6 +67,35 @@ class _SsmSecrets:
         return self._cache[name]
 
 
+class _Telegram:
+    """The Telegram side of an AWS container, built on first use: a function that never sends
+    never reads the token."""
+
+    def __init__(self, env: Mapping[str, str], secrets: _SsmSecrets, dynamodb: Any, config: ServiceSettings) -> None:
+        self.env, self.secrets, self.dynamodb, self.config = env, secrets, dynamodb, config
+        self._client: Any = None
+
+    def client(self) -> Any:
+        from services.adapters.telegram import DEFAULT_TELEGRAM_URL, TelegramClient
+
+        if self._client is None:
+            token = self.secrets.get(_require(self.env, "TELEGRAM_TOKEN_PARAM"))
+            self._client = TelegramClient(token, self.env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_URL)
+        return self._client
+
+    def messenger(self) -> Messenger:
+        from services.adapters.dynamodb_slots import DynamoSendSlots
+        from services.ratelimit import LimitedMessenger, RateLimiter
+
+        # containers run side by side (no reserved concurrency): the global rate is shared via the table
+        slots = DynamoSendSlots(self.dynamodb, _require(self.env, "LOADSHED_TABLE"))
+        return LimitedMessenger(self.client(), RateLimiter(self.config.send_rate, shared=slots))
+
+    def whoami(self) -> str | None:
+        name: str | None = self.client().get_me().username
+        return name
+
+
 def for_aws(env: Mapping[str, str] | None = None) -> Container:
     """AWS wiring: DynamoDB store, EventBridge publisher, Eskom (or ESP) stage, ESP timetables."""
     import boto3
@@ -87,37 +116,14 @@ def for_aws(env: Mapping[str, str] | None = None) -> Container:
     dynamodb = boto3.client("dynamodb")
     store = DynamoDBStore(dynamodb, _require(env, "LOADSHED_TABLE"))
     stage_source, timetables = stage_source_and_timetables(env, esp_token, lambda q: record_quota(store, q))
-
-    clients: list[Any] = []
-
-    def telegram() -> Any:
-        from services.adapters.telegram import DEFAULT_TELEGRAM_URL, TelegramClient
-
-        if not clients:
-            token = secrets.get(_require(env, "TELEGRAM_TOKEN_PARAM"))
-            clients.append(TelegramClient(token, env.get("TELEGRAM_API_URL") or DEFAULT_TELEGRAM_URL))
-        return clients[0]
-
-    def messenger() -> Messenger:
-        from services.adapters.dynamodb_slots import DynamoSendSlots
-        from services.ratelimit import LimitedMessenger, RateLimiter
-
-        # containers run side by side (no reserved concurrency): the global rate is shared via the table
-        slots = DynamoSendSlots(dynamodb, _require(env, "LOADSHED_TABLE"))
-        limiter = RateLimiter(config.send_rate, shared=slots)
-        return LimitedMessenger(telegram(), limiter)
-
-    def whoami() -> str | None:
-        name: str | None = telegram().get_me().username
-        return name
-
+    telegram = _Telegram(env, secrets, dynamodb, config)
     return build(
         store=store,
         publisher=EventBridgePublisher(boto3.client("events"), _require(env, "LOADSHED_BUS")),
         stage_source=stage_source,
         timetables=timetables,
-        settings={"secrets": secrets, "env": dict(env), "whoami": whoami},
-        messenger=messenger,
+        settings={"secrets": secrets, "env": dict(env), "whoami": telegram.whoami},
+        messenger=telegram.messenger,
         config=config,
     )
 

@@ -81,12 +81,8 @@ def migrate_chat(
     for sub in subs:
         fields = {"area_id": sub.area_id, "area_name": sub.area_name, "reason": "chat_migrated", **chain}
         added = SubscriptionChanged(chat_id=new_id, action="added", occurred_at=occurred_at, **fields)
-        record = SubscriptionRecord(new_id, sub.area_id, sub.area_name, *_settings_tuple(settings))
+        record = SubscriptionRecord.following(new_id, sub.area_id, sub.area_name, settings)
         store.add_subscription(record, [added], limit=10_000)
         removed = SubscriptionChanged(chat_id=old_id, action="removed", occurred_at=occurred_at, **fields)
         store.remove_subscription(old_id, sub.area_id, [removed])
     return len(subs)
-
-
-def _settings_tuple(settings: ChatSettings) -> tuple[int | None, str | None, str | None]:
-    return settings.remind_minutes, settings.quiet_start, settings.quiet_end

@@ -89,9 +89,7 @@ def subscribe(deps: BotDeps, chat_id: int, area_id: str, name: str) -> str:
     )
     try:
         settings = deps.store.get_settings(chat_id)
-        record = SubscriptionRecord(
-            chat_id, area_id, name, settings.remind_minutes, settings.quiet_start, settings.quiet_end
-        )
+        record = SubscriptionRecord.following(chat_id, area_id, name, settings)
         added = deps.store.add_subscription(record, [event], MAX_AREAS)
     except SubscriptionLimitError:
         return Reply.limit.format(limit=MAX_AREAS)

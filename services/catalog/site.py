@@ -138,10 +138,7 @@ def build(
         workflows=model.workflows(topology),
     )
     for cls, e in zip(ALL_EVENTS, events, strict=True):
-        view = None
-        if reader is not None:
-            view = registry_view(reader, cls, live)
-            view.name = f"{reader.registry} · {view.name}"
+        view = _live_view(reader, cls, live)
         page(
             f"events/{e.name}.html",
             "event.html",
@@ -154,8 +151,21 @@ def build(
     for s in services:
         page(f"services/{s.name}.html", "service.html", "../", title=s.name, s=s)
     page("workflow.html", "workflow.html", "", title="Workflow", workflows=model.workflows(topology))
+    _assets(out, _search_index(events, services))
+    return written
+
+
+def _live_view(reader: Any | None, cls: type[Event], live: set[str]) -> Any:
+    """The deployed registry's view of an event, when a registry was given."""
+    if reader is None:
+        return None
+    view = registry_view(reader, cls, live)
+    view.name = f"{reader.registry} · {view.name}"
+    return view
+
+
+def _assets(out: Path, search_index: Any) -> None:
     shutil.copy(HERE / "assets" / "catalog.css", out / "assets" / "catalog.css")
     shutil.copy(HERE / "assets" / "search.js", out / "assets" / "search.js")
-    index = json.dumps(_search_index(events, services), ensure_ascii=False)
+    index = json.dumps(search_index, ensure_ascii=False)
     (out / "assets" / "search-index.js").write_text(f"window.CATALOG_INDEX = {index};\n", encoding="utf-8")
-    return written

@@ -122,6 +122,11 @@ class SubscriptionRecord:
     def settings(self) -> ChatSettings:
         return ChatSettings(self.remind_minutes, self.quiet_start, self.quiet_end)
 
+    @classmethod
+    def following(cls, chat_id: int, area_id: str, area_name: str | None, settings: ChatSettings) -> SubscriptionRecord:
+        """A new subscription carrying the chat's delivery settings (the one place they are copied)."""
+        return cls(chat_id, area_id, area_name, settings.remind_minutes, settings.quiet_start, settings.quiet_end)
+
 
 @dataclass(frozen=True)
 class Button:
