@@ -107,7 +107,7 @@ def _run_locked(
         runtime.container.stage_source.name,
         "long polling" if client else "console (no token)",
     )
-    threads = start_threads(named)
+    threads = start_threads(named, stop)
     try:
         stop.wait()
     finally:

@@ -183,8 +183,26 @@ class ReplySender:
         self.sent += 1
 
 
-def start_threads(targets: Sequence[tuple[str, Callable[[], None]]]) -> list[threading.Thread]:
-    threads = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in targets]
+def _guarded(name: str, fn: Callable[[], None], stop: threading.Event | None) -> Callable[[], None]:
+    """A loop that dies of an unexpected error is logged and started again, never lost quietly."""
+
+    def run() -> None:
+        while True:
+            try:
+                fn()
+                return
+            except Exception:
+                log.exception("loop %s failed; starting it again", name)
+                if stop is None or stop.wait(1.0):
+                    return
+
+    return run
+
+
+def start_threads(
+    targets: Sequence[tuple[str, Callable[[], None]]], stop: threading.Event | None = None
+) -> list[threading.Thread]:
+    threads = [threading.Thread(target=_guarded(name, fn, stop), name=name, daemon=True) for name, fn in targets]
     for thread in threads:
         thread.start()
     return threads

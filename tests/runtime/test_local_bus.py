@@ -83,3 +83,21 @@ def test_scheduler_rates_overrides_and_cron():
     assert "remind" in {s.name for s in sched.due(t + timedelta(minutes=5))}
     daily = sched.next["daily-timetables"].astimezone()
     assert daily.utcoffset() is not None and sched.next["daily-timetables"].hour == 4  # 04:00 SAST
+
+
+def test_a_loop_that_fails_is_logged_and_started_again(caplog):
+    import threading
+
+    from services.runtime.workers import start_threads
+
+    stop, runs = threading.Event(), []
+
+    def flaky() -> None:
+        runs.append(1)
+        if len(runs) < 2:
+            raise RuntimeError("boom")
+        stop.set()
+
+    [thread] = start_threads([("flaky", flaky)], stop)
+    thread.join(timeout=5)
+    assert len(runs) == 2 and "loop flaky failed; starting it again" in caplog.text
