@@ -69,6 +69,8 @@ def cmd_status(args: argparse.Namespace, out: TextIO) -> int:
         rows[5:5] = [
             ["pending deliveries", str(queue.depth())],
             ["dead-lettered deliveries", str(len(queue.dead_letters()))],
+            ["updates waiting", str(queue.count("update_inbox"))],
+            ["replies owed", str(queue.count("replies"))],
         ]
         print(table(["WHAT", "VALUE"], rows), file=out)
         queue.close()

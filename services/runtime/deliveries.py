@@ -120,9 +120,18 @@ class DeliveryQueue:
             rows = self._db.execute("SELECT id, target, last_error FROM bus_deliveries WHERE dead = 1").fetchall()
         return [(int(a), str(b), str(c)) for a, b, c in rows]
 
-    def _has_table(self) -> bool:
-        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = 'bus_deliveries'").fetchone()
+    def _has_table(self, name: str = "bus_deliveries") -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone()
         return found is not None
+
+    def count(self, table: str) -> int:
+        """Rows of one of the runtime's tables (`update_inbox`, `replies`), 0 before it exists."""
+        if table not in ("update_inbox", "replies"):
+            raise ValueError(table)
+        with self._lock:
+            if not self._has_table(table):
+                return 0
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # table: one of two names
 
     def next_due(self) -> float | None:
         with self._lock:

@@ -69,6 +69,7 @@ def test_config_status_refresh(tmp_path, monkeypatch):
     assert code == 0 and "queued (chat)" in out
     code, out, _ = run("status")
     assert code == 0 and "outbox depth" in out and "| 1" not in out
+    assert "updates waiting" in out and "replies owed" in out
     assert any(line.startswith("outbox depth") and line.rstrip().endswith("1") for line in out.splitlines())
 
 
@@ -142,3 +143,19 @@ def test_status_reads_without_writing_and_refuses_foreign_or_newer_files(tmp_pat
     code, _, err = run("status")
     assert code == 1 and "schema version 99, newer than this loadshed knows" in err
     assert _snapshot(newer) == before
+
+
+def test_status_counts_updates_waiting_and_replies_owed(tmp_path, monkeypatch):
+    from services.runtime.inbox import Inbox, text_body
+
+    db = tmp_path / "loadshed.db"
+    monkeypatch.setenv("LOADSHED_DB", str(db))
+    monkeypatch.chdir(tmp_path)
+    SQLiteStore(db).close()
+    inbox = Inbox(db)
+    inbox.receive([(1, 7, "{}"), (2, 8, "{}")])
+    inbox.owe("1:0", 7, text_body("hi", [], False))
+    inbox.close()
+    code, out, _ = run("status")
+    rows = {line[:26].strip(): line[26:].strip() for line in out.splitlines()[2:]}
+    assert code == 0 and rows["updates waiting"] == "2" and rows["replies owed"] == "1"
