@@ -27,12 +27,13 @@ __all__ = ["GSI1", "KEY_ATTRIBUTES", "TTL_ATTRIBUTE", "DynamoDBStore", "create_t
 
 class KeyValues(DynamoDBBase):
     # --- claims and values -------------------------------------------------------------------
-    def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def claim(self, key: str, now: datetime, ttl_seconds: int, holder: str = "") -> bool:
         expires = now.timestamp() + ttl_seconds
+        fields = {"expires_at": expires, TTL_ATTRIBUTE: int(expires) + 1, "holder": holder}
         try:
             self._c.put_item(
                 TableName=self.table,
-                Item=_item(pk=f"CLAIM#{key}", sk="CLAIM", expires_at=expires, **{TTL_ATTRIBUTE: int(expires) + 1}),
+                Item=_item(pk=f"CLAIM#{key}", sk="CLAIM", **fields),
                 ConditionExpression="attribute_not_exists(pk) OR expires_at <= :n",
                 ExpressionAttributeValues=_item(**{":n": now.timestamp()}),
             )
@@ -42,16 +43,17 @@ class KeyValues(DynamoDBBase):
             raise
         return True
 
-    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def renew(self, key: str, now: datetime, ttl_seconds: int, holder: str) -> bool:
         expires = now.timestamp() + ttl_seconds
+        values = {":e": expires, ":t": int(expires) + 1, ":n": now.timestamp(), ":h": holder}
         try:
             self._c.update_item(
                 TableName=self.table,
                 Key=_item(pk=f"CLAIM#{key}", sk="CLAIM"),
                 UpdateExpression="SET expires_at = :e, #t = :t",
-                ConditionExpression="attribute_exists(pk) AND expires_at > :n",
+                ConditionExpression="attribute_exists(pk) AND expires_at > :n AND holder = :h",
                 ExpressionAttributeNames={"#t": TTL_ATTRIBUTE},
-                ExpressionAttributeValues=_item(**{":e": expires, ":t": int(expires) + 1, ":n": now.timestamp()}),
+                ExpressionAttributeValues=_item(**values),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":

@@ -51,7 +51,7 @@ class InMemoryStore:
         self._schedules: dict[str, ScheduleRecord] = {}
         self._subs: dict[tuple[int, str], SubscriptionRecord] = {}
         self._settings: dict[int, ChatSettings] = {}
-        self._claims: dict[str, datetime] = {}
+        self._claims: dict[str, tuple[datetime, str]] = {}
         self._values: dict[str, tuple[str, float | None]] = {}
 
     def _enqueue(self, events: Sequence[Event]) -> None:
@@ -158,24 +158,24 @@ class InMemoryStore:
                         quiet_end=settings.quiet_end,
                     )
 
-    def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def claim(self, key: str, now: datetime, ttl_seconds: int, holder: str = "") -> bool:
         with self._lock:
-            expires = self._claims.get(key)
-            if expires is not None and expires > now:
+            found = self._claims.get(key)
+            if found is not None and found[0] > now:
                 return False
-            self._claims[key] = now + timedelta(seconds=ttl_seconds)
+            self._claims[key] = (now + timedelta(seconds=ttl_seconds), holder)
             return True
 
     def release(self, key: str) -> None:
         with self._lock:
             self._claims.pop(key, None)
 
-    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def renew(self, key: str, now: datetime, ttl_seconds: int, holder: str) -> bool:
         with self._lock:
-            expires = self._claims.get(key)
-            if expires is None or expires <= now:
+            found = self._claims.get(key)
+            if found is None or found[0] <= now or found[1] != holder:
                 return False
-            self._claims[key] = now + timedelta(seconds=ttl_seconds)
+            self._claims[key] = (now + timedelta(seconds=ttl_seconds), holder)
             return True
 
     def get_value(self, key: str, *, now: datetime) -> str | None:

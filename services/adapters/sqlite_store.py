@@ -36,12 +36,13 @@ __all__ = [
 
 class KeyValues(SQLiteBase):
     # --- claims and values -------------------------------------------------------------------
-    def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def claim(self, key: str, now: datetime, ttl_seconds: int, holder: str = "") -> bool:
+        """The claim's owner column names the holder (or this process): see `recover_leases`."""
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO claims VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at, "
                 "owner = excluded.owner WHERE claims.expires_at <= ?",
-                (key, _ts(now) + ttl_seconds, self.owner, _ts(now)),
+                (key, _ts(now) + ttl_seconds, holder or self.owner, _ts(now)),
             )
             return cur.rowcount == 1
 
@@ -59,11 +60,11 @@ class KeyValues(SQLiteBase):
             taken += db.execute("UPDATE outbox SET lease_until = NULL WHERE lease_until IS NOT NULL").rowcount
             return taken
 
-    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
+    def renew(self, key: str, now: datetime, ttl_seconds: int, holder: str) -> bool:
         with self._tx() as db:
             cur = db.execute(
-                "UPDATE claims SET expires_at = ? WHERE key = ? AND expires_at > ?",
-                (_ts(now) + ttl_seconds, key, _ts(now)),
+                "UPDATE claims SET expires_at = ? WHERE key = ? AND expires_at > ? AND owner = ?",
+                (_ts(now) + ttl_seconds, key, _ts(now), holder),
             )
             return cur.rowcount == 1
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from schemas import FanOutPaused
@@ -79,6 +80,9 @@ class FanOut:
         self.unsaved = 0
         self.tries_here: dict[int, int] = {}
         self.sends_since_check = 0
+        self.lost = False
+        self.token = uuid.uuid4().hex
+        """This run's name on its leases: a renewal by anyone else fails."""
 
     # --- lifecycle -----------------------------------------------------------------------------
     def execute(self) -> FanOutResult:
@@ -98,14 +102,15 @@ class FanOut:
         finally:
             self._save(progress, force=True)
             store.enqueue(summaries(self.plan, self.result, self.errors, self.run.clock))
-            for lease in self.leases:
-                store.release(lease)
+            if not self.lost:  # a lease we lost may be someone else's now: never release theirs
+                for lease in self.leases:
+                    store.release(lease)
         return self.result
 
     def _take_leases(self) -> None:
         now = self.run.clock.now()
         for i, lease in enumerate(self.leases):
-            if not self.run.store.claim(lease, now, LEASE_SECONDS):
+            if not self.run.store.claim(lease, now, LEASE_SECONDS, holder=self.token):
                 for held in self.leases[:i]:
                     self.run.store.release(held)
                 raise FanOutBusyError(lease)
@@ -116,7 +121,8 @@ class FanOut:
             return
         self.renewed = time.monotonic()
         for lease in self.leases:
-            if not self.run.store.renew(lease, self.run.clock.now(), LEASE_SECONDS):
+            if not self.run.store.renew(lease, self.run.clock.now(), LEASE_SECONDS, self.token):
+                self.lost = True
                 raise FanOutBusyError(f"{lease} expired and may be taken over: stopping")
 
     def _save(self, progress: Progress, force: bool = False) -> None:

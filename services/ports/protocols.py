@@ -129,17 +129,18 @@ class ChatStore(Protocol):
 
 
 class KeyValueStore(Protocol):
-    def claim(self, key: str, now: datetime, ttl_seconds: int) -> bool:
-        """True for the first caller for `key` until it expires (send-once, dedupe, rate limits)."""
+    def claim(self, key: str, now: datetime, ttl_seconds: int, holder: str = "") -> bool:
+        """True for the first caller for `key` until it expires (send-once, dedupe, rate limits,
+        leases); `holder` names who holds it, for `renew`."""
         ...
 
     def release(self, key: str) -> None:
         """Drop a claim early (e.g. a send failed transiently and must be retried)."""
         ...
 
-    def renew(self, key: str, now: datetime, ttl_seconds: int) -> bool:
-        """Extend a claim that has not expired (a lease kept while working); False when it has —
-        someone may have taken it over, so the former holder must stop."""
+    def renew(self, key: str, now: datetime, ttl_seconds: int, holder: str) -> bool:
+        """Extend `holder`'s claim if it has not expired; False when it has, or when another holder
+        took it over meanwhile — the former holder must stop."""
         ...
 
     def get_value(self, key: str, *, now: datetime) -> str | None:

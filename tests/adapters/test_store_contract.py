@@ -148,13 +148,15 @@ def test_claims_expire(store):
     assert store.claim("sent:2:x", NOW, 60)
 
 
-def test_a_lease_is_renewed_only_while_it_holds(store):
-    assert store.claim("fanout-lease:f", NOW, 60)
-    assert store.renew("fanout-lease:f", NOW + timedelta(seconds=50), 60)  # now held until +110
-    assert not store.claim("fanout-lease:f", NOW + timedelta(seconds=100), 60)
-    assert not store.renew("fanout-lease:f", NOW + timedelta(seconds=111), 60)  # expired: may be taken
-    assert store.claim("fanout-lease:f", NOW + timedelta(seconds=111), 60)
-    assert not store.renew("never-claimed", NOW, 60)
+def test_a_lease_is_renewed_only_by_its_holder_while_it_holds(store):
+    assert store.claim("fanout-lease:f", NOW, 60, holder="run-a")
+    assert store.renew("fanout-lease:f", NOW + timedelta(seconds=50), 60, "run-a")  # held until +110
+    assert not store.renew("fanout-lease:f", NOW + timedelta(seconds=50), 60, "run-b")
+    assert not store.claim("fanout-lease:f", NOW + timedelta(seconds=100), 60, holder="run-b")
+    assert not store.renew("fanout-lease:f", NOW + timedelta(seconds=111), 60, "run-a")  # expired
+    assert store.claim("fanout-lease:f", NOW + timedelta(seconds=111), 60, holder="run-b")  # taken over
+    assert not store.renew("fanout-lease:f", NOW + timedelta(seconds=112), 60, "run-a")  # not run-a's any more
+    assert not store.renew("never-claimed", NOW, 60, "run-a")
 
 
 def test_release_and_enqueue(store):

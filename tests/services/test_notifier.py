@@ -329,7 +329,13 @@ def test_a_fan_out_keeps_its_lease_while_working_and_stops_when_it_lost_it(monke
         if chat == 4:  # another run took the fact's lease over (ours had run out)
             w2.store.release(f"fanout-lease:{stage_fact(event)}")
 
-    w2.tg.on_send = lease_lost
+    def taken_over(chat: int) -> None:
+        lease_lost(chat)
+        if chat == 4:  # … and another run holds it now
+            assert w2.store.claim(f"fanout-lease:{stage_fact(event)}", NOW, 600)
+
+    w2.tg.on_send = taken_over
     with pytest.raises(FanOutBusyError, match="expired"):
         on_stage_changed(event, w2.deps)
     assert [s.chat_id for s in w2.tg.sent] == [1, 2, 3, 4]
+    assert not w2.store.claim(f"fanout-lease:{stage_fact(event)}", NOW, 600)  # the other run's lease was kept
