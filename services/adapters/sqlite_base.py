@@ -120,6 +120,19 @@ def open_read_only(path: str) -> sqlite3.Connection:
         raise StoreUnavailableError(f"cannot read the database {path!r}: {exc}") from None
 
 
+def take_back_leases(db: sqlite3.Connection, table: str, owner: str | None) -> int:
+    """Rows of `table` leased by another (dead) owner become due again; returns how many.
+    `table` is one of the runtime's own tables (`bus_deliveries`, `replies`)."""
+    if table not in ("bus_deliveries", "replies"):
+        raise ValueError(table)
+    cur = db.execute(
+        f"UPDATE {table} SET lease_until = NULL WHERE lease_until IS NOT NULL "
+        "AND (lease_owner IS NULL OR lease_owner != ?)",
+        (owner or "",),
+    )
+    return int(cur.rowcount)
+
+
 def _ts(moment: datetime) -> float:
     return moment.timestamp()
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from services.adapters.sqlite_base import take_back_leases
 from services.adapters.sqlite_store import StoreUnavailableError, open_database, open_read_only
 
 SCHEMA = """
@@ -54,12 +55,7 @@ class DeliveryQueue:
     def recover(self) -> int:
         """Take back every delivery leased by another (dead) owner: due again now."""
         with self._lock:
-            cur = self._db.execute(
-                "UPDATE bus_deliveries SET lease_until = NULL WHERE lease_until IS NOT NULL "
-                "AND (lease_owner IS NULL OR lease_owner != ?)",
-                (self.owner or "",),
-            )
-            return int(cur.rowcount)
+            return take_back_leases(self._db, "bus_deliveries", self.owner)
 
     def close(self) -> None:
         with self._lock:

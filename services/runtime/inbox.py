@@ -18,6 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from services.adapters.sqlite_base import take_back_leases
 from services.adapters.sqlite_store import StoreUnavailableError, open_database
 
 SCHEMA = (
@@ -59,12 +60,7 @@ class Inbox:
     def recover(self) -> int:
         """Replies leased by another (dead) owner are due again."""
         with self._lock:
-            cur = self._db.execute(
-                "UPDATE replies SET lease_until = NULL WHERE lease_until IS NOT NULL "
-                "AND (lease_owner IS NULL OR lease_owner != ?)",
-                (self.owner or "",),
-            )
-            return int(cur.rowcount)
+            return take_back_leases(self._db, "replies", self.owner)
 
     # --- updates ---------------------------------------------------------------------------
     def receive(self, updates: list[tuple[int, int, str]]) -> None:
